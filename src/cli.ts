@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from './config/errors.js';
+import { loadConfig, type Config } from './config/load.js';
+import { serveOptions } from './config/schema.js';
+import { createLogger } from './log.js';
+import { startBridge } from './serve.js';
+
+/** Bad usage or configuration: nothing was started. */
+const EXIT_CONFIG = 2;
+
+function addServeOptions(command: Command): Command {
+  command.option('--config <FILE>', 'YAML file with any of the options below');
+  for (const [name, spec] of Object.entries(serveOptions)) {
+    const option = new Option(spec.arg ? `--${name} <${spec.arg}>` : `--${name}`, spec.help);
+    if ('repeatable' in spec && spec.repeatable) option.argParser((value: string, previous?: string[]) => [...(previous ?? []), value]);
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** Commander's camelCased option values back to our option names. */
+function flagsOf(command: Command): Record<string, unknown> {
+  const values = command.opts();
+  const flags: Record<string, unknown> = {};
+  for (const name of Object.keys(serveOptions)) {
+    const camel = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (values[camel] !== undefined) flags[name] = values[camel];
+  }
+  return flags;
+}
+
+function configOf(command: Command): Config {
+  const config = loadConfig({ flags: flagsOf(command), env: process.env, file: command.opts().config });
+  if (config.file && !existsSync(config.file)) {
+    throw new ConfigError([{ key: '--file (DNSBRIDGE_FILE, "file" in the config file)', message: `${config.file} does not exist` }]);
+  }
+  return config;
+}
+
+async function serve(command: Command): Promise<void> {
+  const config = configOf(command);
+  const log = createLogger(config['log-level']);
+  const bridge = await startBridge(config, log).catch((error: NodeJS.ErrnoException) => {
+    log.fatal({ err: error }, `cannot start: ${error.message}`);
+    process.exit(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? EXIT_CONFIG : 1);
+  });
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'stopping');
+    await bridge.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function check(command: Command): void {
+  const config = configOf(command);
+  process.stdout.write(`configuration is valid: listening on ${config.listen.host}:${config.listen.port}, domain ${config.domain}\n`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('dnsbridge')
+    .description('DNS for services registered in ZooKeeper, etcd and Consul')
+    .exitOverride()
+    .showHelpAfterError();
+  addServeOptions(program.command('serve').description('answer DNS queries')).action((_, command: Command) => serve(command));
+  addServeOptions(program.command('check').description('validate a configuration: exit 0, or list every problem and exit 2')).action(
+    (_, command: Command) => check(command),
+  );
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`dnsbridge: invalid configuration:\n${error.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
+    throw error;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,74 @@
+import { Flag, MAX_UDP_SIZE, RRClass } from './constants.js';
+import type { Query } from './query.js';
+import type { ResourceRecord, ZoneAnswer } from './records.js';
+import { MessageTooLarge, MessageWriter } from './writer.js';
+
+export interface EncodeOptions {
+  /** Largest message the client takes; a larger answer goes out empty with TC=1. */
+  limit: number;
+  authoritative: boolean;
+  recursionAvailable: boolean;
+}
+
+/** Encodes a zone's answer to the query; the question is written lowercased (the cache patches the spelling). */
+export function encodeAnswer(query: Query, answer: ZoneAnswer, options: EncodeOptions): Buffer {
+  const flags = responseFlags(query, answer.rcode, options);
+  try {
+    const writer = start(query);
+    writeSection(writer, 1, answer.answer);
+    writeSection(writer, 2, answer.authority);
+    writeSection(writer, 3, answer.additional);
+    if (query.edns) writer.opt(MAX_UDP_SIZE, answer.rcode >> 4);
+    if (writer.length <= options.limit) return writer.finish(query.id, flags);
+  } catch (error) {
+    if (!(error instanceof MessageTooLarge)) throw error;
+  }
+  // Too large for this transport: the client retries over TCP (RFC 1035 4.2.1, RFC 7766).
+  const writer = start(query);
+  if (query.edns) writer.opt(MAX_UDP_SIZE, answer.rcode >> 4);
+  return writer.finish(query.id, flags | Flag.TC);
+}
+
+/** An answer carrying only an rcode, echoing the question when it was readable. */
+export function encodeRcode(
+  header: { id: number; flags: number },
+  rcode: number,
+  question?: Query,
+  recursionAvailable = false,
+): Buffer {
+  const writer = new MessageWriter();
+  if (question) writer.question(question.name, question.type, question.class);
+  if (question?.edns) writer.opt(MAX_UDP_SIZE, rcode >> 4);
+  const flags = Flag.QR | (header.flags & (0x7800 | Flag.RD | Flag.CD)) | (recursionAvailable ? Flag.RA : 0);
+  return writer.finish(header.id, flags | (rcode & 0xf));
+}
+
+function start(query: Query): MessageWriter {
+  return new MessageWriter().question(query.name, query.type, query.class || RRClass.IN);
+}
+
+function writeSection(writer: MessageWriter, section: 1 | 2 | 3, records: ResourceRecord[]): void {
+  for (const rr of records) writer.record(section, rr);
+}
+
+function responseFlags(query: Query, rcode: number, options: EncodeOptions): number {
+  return (
+    Flag.QR |
+    (options.authoritative ? Flag.AA : 0) |
+    (query.flags & (Flag.RD | Flag.CD)) |
+    (options.recursionAvailable ? Flag.RA : 0) |
+    (rcode & 0xf)
+  );
+}
+
+/** A recursive query as the forwarder sends it: RD set, EDNS with our UDP size (RFC 6891). */
+export function encodeQuery(
+  name: string,
+  type: number,
+  klass: number,
+  options: { dnssecOk?: boolean; checkingDisabled?: boolean } = {},
+): Buffer {
+  const writer = new MessageWriter().question(name, type, klass);
+  writer.opt(MAX_UDP_SIZE, 0, options.dnssecOk);
+  return writer.finish(0, Flag.RD | (options.checkingDisabled ? Flag.CD : 0));
+}

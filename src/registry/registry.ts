@@ -1,0 +1,135 @@
+import type { Provider } from './provider.js';
+import type { EnsureResult, ProviderSink, Source, SourceStatus } from './source.js';
+
+export interface RegistryOptions {
+  /** Most services watched at once; the least recently queried are released past it. */
+  maxServices: number;
+  /** A service not queried for this long is released. */
+  idleReleaseMs: number;
+  /** How long a first query waits for a source to load a service. */
+  ensureTimeoutMs: number;
+  now?: () => number;
+}
+
+export type ChangeListener = (service: string) => void;
+
+/**
+ * The merged view: for each service, the union of every source's providers. Sources write
+ * into it through the sink; every write notifies listeners (the cache invalidates on it).
+ */
+export class Registry implements ProviderSink {
+  private readonly bySource = new Map<string, Map<string, readonly Provider[]>>();
+  private readonly merged = new Map<string, readonly Provider[]>();
+  private readonly lastUse = new Map<string, number>();
+  private readonly ready = new Set<string>();
+  private readonly pending = new Map<string, Promise<EnsureResult>>();
+  private readonly listeners: ChangeListener[] = [];
+  private readonly now: () => number;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    readonly sources: readonly Source[],
+    private readonly options: RegistryOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    for (const source of this.sources) source.start(this);
+    const every = Math.max(1000, Math.min(60_000, this.options.idleReleaseMs / 4));
+    this.sweeper = setInterval(() => this.releaseIdle(), every);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all(this.sources.map((source) => source.stop()));
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  replace(source: string, service: string, providers: readonly Provider[]): void {
+    let services = this.bySource.get(source);
+    if (!services) this.bySource.set(source, (services = new Map()));
+    if (providers.length) services.set(service, providers);
+    else services.delete(service);
+    this.merge(service);
+    for (const listener of this.listeners) listener(service);
+  }
+
+  /** The union of every source's providers of `service`; empty when none. */
+  providers(service: string): readonly Provider[] {
+    return this.merged.get(service) ?? [];
+  }
+
+  /** Every service with at least one provider. */
+  serviceNames(): string[] {
+    return [...this.merged.keys()].sort();
+  }
+
+  touch(service: string): void {
+    this.lastUse.set(service, this.now());
+  }
+
+  /** Makes sure every source has loaded `service`; `unavailable` when one could not say in time. */
+  ensure(service: string): Promise<EnsureResult> {
+    this.touch(service);
+    if (this.ready.has(service)) return Promise.resolve('ready');
+    let pending = this.pending.get(service);
+    if (!pending) {
+      pending = this.load(service).finally(() => this.pending.delete(service));
+      this.pending.set(service, pending);
+    }
+    return pending;
+  }
+
+  statuses(): SourceStatus[] {
+    return this.sources.map((source) => source.status());
+  }
+
+  private async load(service: string): Promise<EnsureResult> {
+    if (this.lastUse.size > this.options.maxServices) this.releaseLeastUsed();
+    const results = await Promise.all(this.sources.map((source) => this.ensureIn(source, service)));
+    const result = results.every((r) => r === 'ready') ? 'ready' : 'unavailable';
+    if (result === 'ready') this.ready.add(service);
+    return result;
+  }
+
+  private ensureIn(source: Source, service: string): Promise<EnsureResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<EnsureResult>((resolve) => {
+      timer = setTimeout(() => resolve('unavailable'), this.options.ensureTimeoutMs);
+    });
+    const loaded = source.ensure(service).catch((): EnsureResult => 'unavailable');
+    return Promise.race([loaded, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private merge(service: string): void {
+    const all: Provider[] = [];
+    for (const services of this.bySource.values()) {
+      const providers = services.get(service);
+      if (providers) all.push(...providers);
+    }
+    if (all.length) this.merged.set(service, all);
+    else this.merged.delete(service);
+  }
+
+  private releaseIdle(): void {
+    const cutoff = this.now() - this.options.idleReleaseMs;
+    for (const [service, used] of this.lastUse) if (used < cutoff) this.release(service);
+  }
+
+  private releaseLeastUsed(): void {
+    const byAge = [...this.lastUse].sort((a, b) => a[1] - b[1]);
+    const excess = byAge.length - Math.floor(this.options.maxServices * 0.9);
+    for (let i = 0; i < excess; i++) this.release(byAge[i][0]);
+  }
+
+  private release(service: string): void {
+    this.lastUse.delete(service);
+    this.ready.delete(service);
+    for (const source of this.sources) source.release(service);
+  }
+}

@@ -1,0 +1,42 @@
+import type { Provider } from './provider.js';
+
+/** Receives what a source knows about one service. */
+export interface ProviderSink {
+  /** Replaces everything `source` knows about `service`; an empty list means none. */
+  replace(source: string, service: string, providers: readonly Provider[]): void;
+}
+
+/** `ready`: the source has delivered the service's providers; `unavailable`: it cannot tell now. */
+export type EnsureResult = 'ready' | 'unavailable';
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+export interface SourceStatus {
+  name: string;
+  state: ConnectionState;
+  /** Why it is not connected, naming the host and what happened. */
+  detail?: string;
+  watchedServices: number;
+  watchEvents: number;
+  decodeFailures: number;
+  /** Epoch ms of the last complete read. */
+  lastSync?: number;
+  /** True once every watched service has been read at least once. */
+  synced: boolean;
+}
+
+/**
+ * A registry. Registry changes flow out of it through the sink; the registry asks it to load
+ * and watch a service at its first query (`ensure`) and to let go of idle ones (`release`).
+ */
+export interface Source {
+  readonly name: string;
+  /** Starts connecting in the background; never throws because the backend is down. */
+  start(sink: ProviderSink): void;
+  /** Loads and watches `service`, resolving once its providers were delivered or the source cannot say. */
+  ensure(service: string): Promise<EnsureResult>;
+  /** Stops watching `service`; a source that stops watching it withdraws its providers through the sink. */
+  release(service: string): void;
+  status(): SourceStatus;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Logger } from 'pino';
+import type { Endpoint } from '../forward/endpoint.js';
+import type { QueryHandler } from './handler.js';
+
+/** The UDP listener: each datagram is one query; an answer that throws is logged, never fatal. */
+export class UdpListener {
+  private socket?: dgram.Socket;
+
+  constructor(
+    private readonly handler: QueryHandler,
+    private readonly log: Logger,
+  ) {}
+
+  listen(endpoint: Endpoint, exclusive = true): Promise<void> {
+    const socket = dgram.createSocket({ type: isIPv6(endpoint.host) ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
+    this.socket = socket;
+    socket.on('message', (msg, rinfo) => this.onMessage(socket, msg, rinfo));
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: endpoint.host, port: endpoint.port, exclusive }, () => {
+        socket.off('error', reject);
+        socket.on('error', (error) => this.log.error({ err: error }, 'UDP socket error'));
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
+  }
+
+  private onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    try {
+      const result = this.handler.handle(msg, rinfo.address, false);
+      if (result instanceof Buffer) socket.send(result, rinfo.port, rinfo.address);
+      else if (result instanceof Promise) result.then((out) => out && socket.send(out, rinfo.port, rinfo.address), (error) => this.fail(error));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.log.error({ err: error }, 'query failed');
+  }
+}

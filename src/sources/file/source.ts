@@ -1,0 +1,126 @@
+import { watch, watchFile, unwatchFile, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import type { Provider } from '../../registry/provider.js';
+import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
+import { decodeRegistry } from './decode.js';
+
+/**
+ * The YAML registry file. Loaded whole and watched: fs.watch on its folder catches edits and
+ * editors' rename-over saves at once; a 1 s stat poll backs it up where inotify is missing.
+ */
+export class FileSource implements Source {
+  readonly name = 'file';
+  private readonly path: string;
+  private sink?: ProviderSink;
+  private current = new Map<string, readonly Provider[]>();
+  private watcher?: FSWatcher;
+  private loaded = false;
+  private lastText?: string;
+  private decodeFailures = 0;
+  private watchEvents = 0;
+  private lastSync?: number;
+  private problem?: string;
+  private reading = Promise.resolve();
+  private firstLoad?: Promise<void>;
+
+  constructor(
+    path: string,
+    private readonly log: Logger,
+  ) {
+    this.path = resolve(path);
+  }
+
+  start(sink: ProviderSink): void {
+    this.sink = sink;
+    this.firstLoad = this.reload();
+    try {
+      this.watcher = watch(dirname(this.path), (_event, name) => {
+        if (name === null || name === basename(this.path)) this.changed();
+      });
+      this.watcher.on('error', (error) => this.log.warn({ err: error, file: this.path }, 'file watch failed; polling'));
+    } catch (error) {
+      this.log.warn({ err: error, file: this.path }, 'cannot watch the registry file; polling every second');
+    }
+    watchFile(this.path, { interval: 1000 }, () => this.changed());
+  }
+
+  /** Resolves once the file's first read is done; every service in it is then known. */
+  async ensure(): Promise<EnsureResult> {
+    await this.firstLoad;
+    return this.loaded ? 'ready' : 'unavailable';
+  }
+
+  release(): void {}
+
+  status(): SourceStatus {
+    return {
+      name: this.name,
+      state: this.loaded ? 'connected' : 'disconnected',
+      detail: this.problem,
+      watchedServices: this.current.size,
+      watchEvents: this.watchEvents,
+      decodeFailures: this.decodeFailures,
+      lastSync: this.lastSync,
+      synced: this.loaded,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    unwatchFile(this.path);
+  }
+
+  private changed(): void {
+    this.watchEvents++;
+    void this.reload();
+  }
+
+  /** Reads are chained so two quick edits are applied in order. */
+  private reload(): Promise<void> {
+    this.reading = this.reading.then(() => this.read());
+    return this.reading;
+  }
+
+  private async read(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      return this.keep(`cannot read ${this.path}: ${(error as Error).message}`);
+    }
+    if (text === this.lastText) return;
+    let data: unknown;
+    try {
+      data = parseYaml(text);
+    } catch (error) {
+      return this.keep(`${this.path} does not parse: ${(error as Error).message.split('\n')[0]}`);
+    }
+    const decoded = decodeRegistry(data, this.path);
+    if (typeof decoded === 'string') return this.keep(decoded);
+    this.lastText = text;
+    for (const warning of decoded.warnings) this.log.warn({ file: this.path }, warning);
+    this.decodeFailures += decoded.warnings.length;
+    this.apply(decoded.services);
+    this.loaded = true;
+    this.problem = undefined;
+    this.lastSync = Date.now();
+    this.log.info({ file: this.path, services: decoded.services.size }, 'registry file loaded');
+  }
+
+  private keep(problem: string): void {
+    this.problem = problem;
+    this.log.warn({ file: this.path }, `${problem}; keeping the previous registry`);
+  }
+
+  private apply(next: Map<string, Provider[]>): void {
+    const previous = this.current;
+    this.current = next;
+    for (const [service, providers] of next) {
+      if (JSON.stringify(previous.get(service)) !== JSON.stringify(providers)) this.sink?.replace(this.name, service, providers);
+    }
+    for (const service of previous.keys()) if (!next.has(service)) this.sink?.replace(this.name, service, []);
+  }
+}

@@ -1,0 +1,185 @@
+import { isIP } from 'node:net';
+import { Rcode, RRType } from '../dns/constants.js';
+import type { ResourceRecord, ZoneAnswer } from '../dns/records.js';
+import type { Provider } from '../registry/provider.js';
+import type { Registry } from '../registry/registry.js';
+import type { HostAddresses } from './host-addresses.js';
+import { addressToHex, classify, type ZoneName } from './names.js';
+
+export interface ServiceZoneOptions {
+  domain: string;
+  /** TTL of our answers, seconds. */
+  ttl: number;
+  /** How long a first answer waits for a provider hostname's addresses. */
+  hostWaitMs: number;
+}
+
+/** An answer and what it was built from, so the cache can drop it when that changes. */
+export interface ZoneResult {
+  answer: ZoneAnswer;
+  services: string[];
+  /** The answer section may be served in rotated orders. */
+  rotates: boolean;
+}
+
+/** Answers names under our domain from the registry's providers. */
+export class ServiceZone {
+  private readonly serial = Math.floor(Date.now() / 1000);
+  /** Hostname -> services whose answers used its addresses. */
+  private readonly hostUsers = new Map<string, Set<string>>();
+
+  constructor(
+    readonly options: ServiceZoneOptions,
+    private readonly registry: Registry,
+    private readonly hosts: HostAddresses,
+  ) {}
+
+  /** Services whose answers depend on `host`'s addresses. */
+  servicesUsingHost(host: string): string[] {
+    return [...(this.hostUsers.get(host) ?? [])];
+  }
+
+  contains(name: string): boolean {
+    return classify(name, this.options.domain) !== undefined;
+  }
+
+  async answer(name: string, type: number): Promise<ZoneResult> {
+    const form = classify(name, this.options.domain);
+    if (!form || form.kind === 'none') return this.negative(Rcode.NXDOMAIN, []);
+    if (form.kind === 'empty') return this.negative(Rcode.NOERROR, []);
+    if (form.kind === 'apex') return this.apex(name, type);
+    if (form.kind === 'addr') return this.addr(name, type, form.address);
+    const service = form.service;
+    if ((await this.registry.ensure(service)) === 'unavailable' && this.registry.providers(service).length === 0) {
+      return { answer: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [] }, services: [], rotates: false };
+    }
+    const providers = select(this.registry.providers(service), form);
+    if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service]);
+    await this.waitForHosts(service, providers);
+    const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers);
+    return answer.answer.length ? { answer, services: [service], rotates: true } : this.negative(Rcode.NOERROR, [service]);
+  }
+
+  private records(name: string, type: number, providers: readonly Provider[]): ZoneAnswer {
+    const answer: ResourceRecord[] = [];
+    let additional: ResourceRecord[] = [];
+    if (type === RRType.A || type === RRType.ANY) answer.push(...this.addressRecords(name, providers, 'A'));
+    if (type === RRType.AAAA || type === RRType.ANY) answer.push(...this.addressRecords(name, providers, 'AAAA'));
+    if (type === RRType.SRV || type === RRType.ANY) {
+      const srv = this.srvRecords(name, providers);
+      answer.push(...srv.answer);
+      additional = srv.additional;
+    }
+    return { rcode: Rcode.NOERROR, answer, authority: [], additional };
+  }
+
+  private srvOnly(name: string, type: number, providers: readonly Provider[]): ZoneAnswer {
+    const srv = type === RRType.SRV || type === RRType.ANY ? this.srvRecords(name, providers) : { answer: [], additional: [] };
+    return { rcode: Rcode.NOERROR, authority: [], ...srv };
+  }
+
+  private addressRecords(name: string, providers: readonly Provider[], type: 'A' | 'AAAA'): ResourceRecord[] {
+    const ttl = answerTtl(this.options.ttl, providers);
+    const addresses = new Set<string>();
+    for (const provider of providers) for (const address of this.addressesOf(provider.host, type)) addresses.add(address);
+    return [...addresses].map((address) => ({ name, ttl, type, address }));
+  }
+
+  private srvRecords(name: string, providers: readonly Provider[]): { answer: ResourceRecord[]; additional: ResourceRecord[] } {
+    const ttl = answerTtl(this.options.ttl, providers);
+    const answer: ResourceRecord[] = [];
+    const additional = new Map<string, ResourceRecord[]>();
+    for (const provider of providers) {
+      const target = this.targetOf(provider.host);
+      answer.push({ name, ttl, type: 'SRV', priority: provider.priority, weight: provider.weight, port: provider.port, target });
+      if (additional.has(target)) continue;
+      additional.set(target, [
+        ...this.addressesOf(provider.host, 'A').map((address): ResourceRecord => ({ name: target, ttl, type: 'A', address })),
+        ...this.addressesOf(provider.host, 'AAAA').map((address): ResourceRecord => ({ name: target, ttl, type: 'AAAA', address })),
+      ]);
+    }
+    return { answer, additional: [...additional.values()].flat() };
+  }
+
+  private addr(name: string, type: number, address: string): ZoneResult {
+    const family = isIP(address) === 6 ? 'AAAA' : 'A';
+    if (type !== RRType[family] && type !== RRType.ANY) return this.negative(Rcode.NOERROR, []);
+    const record: ResourceRecord = { name, ttl: this.options.ttl, type: family, address };
+    return { answer: { rcode: Rcode.NOERROR, answer: [record], authority: [], additional: [] }, services: [], rotates: false };
+  }
+
+  private apex(name: string, type: number): ZoneResult {
+    const answer: ResourceRecord[] = [];
+    if (type === RRType.SOA || type === RRType.ANY) answer.push(this.soa(name));
+    if (type === RRType.NS || type === RRType.ANY) answer.push({ name, ttl: this.options.ttl, type: 'NS', host: `ns.${this.options.domain}` });
+    if (!answer.length) return this.negative(Rcode.NOERROR, []);
+    return { answer: { rcode: Rcode.NOERROR, answer, authority: [], additional: [] }, services: [], rotates: false };
+  }
+
+  /** NXDOMAIN or NODATA, with the SOA that tells resolvers how long to remember it (RFC 2308). */
+  private negative(rcode: number, services: string[]): ZoneResult {
+    const soa = this.soa(this.options.domain);
+    return { answer: { rcode, answer: [], authority: [soa], additional: [] }, services, rotates: false };
+  }
+
+  private soa(name: string): ResourceRecord {
+    const domain = this.options.domain;
+    const ttl = this.options.ttl;
+    return {
+      name,
+      ttl,
+      type: 'SOA',
+      mname: `ns.${domain}`,
+      rname: `hostmaster.${domain}`,
+      serial: this.serial,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: ttl,
+    };
+  }
+
+  private targetOf(host: string): string {
+    return isIP(host) ? `${addressToHex(host)}.addr.${this.options.domain}` : host;
+  }
+
+  private addressesOf(host: string, type: 'A' | 'AAAA'): readonly string[] {
+    const family = isIP(host);
+    if (family) return (family === 4) === (type === 'A') ? [host] : [];
+    const known = this.hosts.get(host);
+    return known ? (type === 'A' ? known.v4 : known.v6) : [];
+  }
+
+  /** Starts resolving provider hostnames and waits, bounded, for the ones never resolved. */
+  private async waitForHosts(service: string, providers: readonly Provider[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const provider of providers) {
+      if (isIP(provider.host) || this.ownName(provider.host)) continue;
+      let users = this.hostUsers.get(provider.host);
+      if (!users) this.hostUsers.set(provider.host, (users = new Set()));
+      users.add(service);
+      if (this.hosts.get(provider.host) === undefined) pending.push(this.hosts.resolve(provider.host));
+    }
+    if (!pending.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.hostWaitMs)));
+    await Promise.race([Promise.all(pending), deadline]);
+    clearTimeout(timer);
+  }
+
+  private ownName(host: string): boolean {
+    return host === this.options.domain || host.endsWith(`.${this.options.domain}`);
+  }
+}
+
+function select(providers: readonly Provider[], form: Extract<ZoneName, { service: string }>): Provider[] {
+  const endpoint = form.kind === 'srv' ? form.endpoint : undefined;
+  return providers.filter((p) => p.endpoint === endpoint && (form.tag === undefined || p.tags.includes(form.tag)));
+}
+
+/** Our TTL, lowered by the smallest TTL a provider's own data asks for. */
+function answerTtl(ttl: number, providers: readonly Provider[]): number {
+  let result = ttl;
+  for (const provider of providers) if (provider.ttl !== undefined && provider.ttl < result) result = provider.ttl;
+  return result;
+}
