@@ -1,0 +1,13 @@
+// `npm run bench [-- NAME...]`: runs the benchmarks (all, or those named) and prints their figures.
+// Each compares against a peer measured in the same run; none is a pass/fail test.
+import type { Benchmark } from './benchmark.js';
+import { dnsThroughput } from './dns-throughput.js';
+
+const benchmarks: Benchmark[] = [dnsThroughput];
+
+const wanted = process.argv.slice(2);
+for (const benchmark of benchmarks) {
+  if (wanted.length && !wanted.includes(benchmark.name)) continue;
+  console.log(`\n## ${benchmark.name}: ${benchmark.description}\n`);
+  await benchmark.run();
+}
