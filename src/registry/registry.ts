@@ -1,5 +1,6 @@
 import type { Provider } from './provider.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from './source.js';
+import type { ProviderView } from './view.js';
 
 export interface RegistryOptions {
   /** Most services watched at once; the least recently queried are released past it. */
@@ -17,7 +18,7 @@ export type ChangeListener = (service: string) => void;
  * The merged view: for each service, the union of every source's providers. Sources write
  * into it through the sink; every write notifies listeners (the cache invalidates on it).
  */
-export class Registry implements ProviderSink {
+export class Registry implements ProviderSink, ProviderView {
   private readonly bySource = new Map<string, Map<string, readonly Provider[]>>();
   private readonly merged = new Map<string, readonly Provider[]>();
   private readonly lastUse = new Map<string, number>();

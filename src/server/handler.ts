@@ -6,7 +6,7 @@ import type { ZoneAnswer } from '../dns/records.js';
 import { encodeAnswer, encodeRcode } from '../dns/response.js';
 import { adaptForClient } from '../forward/adapt.js';
 import type { Forwarder } from '../forward/forwarder.js';
-import type { Registry } from '../registry/registry.js';
+import type { ProviderView } from '../registry/view.js';
 import type { ServiceZone, ZoneResult } from '../zone/service-zone.js';
 import type { ClientAcl } from './acl.js';
 import type { Router } from './router.js';
@@ -30,7 +30,7 @@ export interface HandlerDeps {
   zone: ServiceZone;
   router: Router;
   forwarder: Forwarder;
-  registry: Registry;
+  registry: ProviderView;
   acl: ClientAcl;
   observer: QueryObserver;
   /** False when there are no upstreams: we then answer only our zone (no RA, others REFUSED). */

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { Rcode, RRType } from '../dns/constants.js';
 import type { ResourceRecord, ZoneAnswer } from '../dns/records.js';
 import type { Provider } from '../registry/provider.js';
-import type { Registry } from '../registry/registry.js';
+import type { ProviderView } from '../registry/view.js';
 import type { HostAddresses } from './host-addresses.js';
 import { addressToHex, classify, type ZoneName } from './names.js';
 
@@ -30,7 +30,7 @@ export class ServiceZone {
 
   constructor(
     readonly options: ServiceZoneOptions,
-    private readonly registry: Registry,
+    private readonly registry: ProviderView,
     private readonly hosts: HostAddresses,
   ) {}
 
