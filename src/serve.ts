@@ -8,6 +8,7 @@ import { Registry } from './registry/registry.js';
 import type { Source } from './registry/source.js';
 import { ClientAcl } from './server/acl.js';
 import { QueryHandler } from './server/handler.js';
+import { RateLimiter } from './server/rate-limit.js';
 import { Router } from './server/router.js';
 import { TcpListener } from './server/tcp.js';
 import { UdpListener } from './server/udp.js';
@@ -58,7 +59,8 @@ export async function startBridge(config: Config, log: Logger, sources: Source[]
     },
     { zoneCacheMs: 300_000, maxForwardTtl: 86_400 },
   );
-  const udp = new UdpListener(handler, log);
+  const limiter = config['rate-limit'] ? new RateLimiter({ perSecond: config['rate-limit'], slip: config['rate-limit-slip'] }) : undefined;
+  const udp = new UdpListener(handler, log, limiter);
   const tcp = new TcpListener(handler, { idleMs: 10_000, frameMs: 5_000, maxConnections: 1000, maxInFlightPerConnection: 64, maxPendingBytes: 1 << 20 }, log);
   registry.start();
   await udp.listen(config.listen);

@@ -76,6 +76,8 @@ export const serveOptions = {
   allow: { schema: cidrs.default(['127.0.0.0/8', '::1/128']), arg: 'CIDR,...', help: 'clients that may query; others get REFUSED' },
   http: { schema: endpoint().prefault('127.0.0.1:8053'), arg: 'HOST:PORT', help: 'metrics, health and status page' },
   'upstream-timeout': { schema: integer(100, 30_000).default(2000), arg: 'MS', help: 'one try at one upstream' },
+  'rate-limit': { schema: integer(0, 1_000_000).default(0), arg: 'PER_SECOND', help: 'UDP answers per second per client /24 (IPv6 /56); 0 = unlimited' },
+  'rate-limit-slip': { schema: integer(0, 10).default(2), arg: 'N', help: 'every Nth limited query gets an empty TC=1 answer (retry over TCP); 0 = drop all' },
   'cache-size': { schema: integer(100, 10_000_000).default(100_000), arg: 'ENTRIES', help: 'answers kept in memory' },
   zookeeper: { schema: z.string().min(1).optional(), arg: 'HOSTS[/CHROOT]', help: 'ZooKeeper connection string' },
   'zk-path': { schema: templates.default(['/{service}/providers']), arg: 'TEMPLATE', help: 'ZooKeeper provider path (repeatable)', repeatable: true },

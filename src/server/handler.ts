@@ -73,6 +73,16 @@ export class QueryHandler {
     return this.miss(msg, query, key, limit, started, client);
   }
 
+  /** An empty TC=1 answer: the client should ask again over TCP (rate limiting's "slip"). */
+  truncated(msg: Buffer): Buffer | undefined {
+    const parsed = parseQuery(msg);
+    if (parsed.kind !== 'query') return undefined;
+    const out = encodeRcode(parsed.query, Rcode.NOERROR, parsed.query, this.deps.recursionAvailable);
+    out[2] |= 0x02;
+    msg.copy(out, 12, 12, parsed.query.nameEnd);
+    return out;
+  }
+
   private async miss(msg: Buffer, query: Query, key: string, limit: number, started: number, client: string): Promise<Buffer> {
     let pending = this.inFlight.get(key);
     if (!pending) {

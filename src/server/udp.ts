@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
 import type { QueryHandler } from './handler.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** The UDP listener: each datagram is one query; an answer that throws is logged, never fatal. */
 export class UdpListener {
@@ -11,6 +12,7 @@ export class UdpListener {
   constructor(
     private readonly handler: QueryHandler,
     private readonly log: Logger,
+    private readonly limiter?: RateLimiter,
   ) {}
 
   listen(endpoint: Endpoint, exclusive = true): Promise<void> {
@@ -33,6 +35,12 @@ export class UdpListener {
 
   private onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     try {
+      const decision = this.limiter?.decide(rinfo.address) ?? 'answer';
+      if (decision !== 'answer') {
+        const slip = decision === 'slip' ? this.handler.truncated(msg) : undefined;
+        if (slip) socket.send(slip, rinfo.port, rinfo.address);
+        return;
+      }
       const result = this.handler.handle(msg, rinfo.address, false);
       if (result instanceof Buffer) socket.send(result, rinfo.port, rinfo.address);
       else if (result instanceof Promise) result.then((out) => out && socket.send(out, rinfo.port, rinfo.address), (error) => this.fail(error));
