@@ -25,6 +25,7 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly ready = new Set<string>();
   private readonly pending = new Map<string, Promise<EnsureResult>>();
   private readonly listeners: ChangeListener[] = [];
+  private readonly releaseListeners: ChangeListener[] = [];
   private readonly now: () => number;
   private sweeper?: NodeJS.Timeout;
 
@@ -49,6 +50,11 @@ export class Registry implements ProviderSink, ProviderView {
 
   onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Told when `service` stops being watched: copies of its readiness must be dropped. */
+  onRelease(listener: ChangeListener): void {
+    this.releaseListeners.push(listener);
   }
 
   replace(source: string, service: string, providers: readonly Provider[]): void {
@@ -132,5 +138,6 @@ export class Registry implements ProviderSink, ProviderView {
     this.lastUse.delete(service);
     this.ready.delete(service);
     for (const source of this.sources) source.release(service);
+    for (const listener of this.releaseListeners) listener(service);
   }
 }

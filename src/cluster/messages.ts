@@ -1,0 +1,24 @@
+import type { Provider } from '../registry/provider.js';
+import type { EnsureResult } from '../registry/source.js';
+
+/** What a DNS worker asks of the primary, which runs the sources. */
+export type WorkerMessage =
+  | { kind: 'dnsbridge:ensure'; id: number; service: string }
+  | { kind: 'dnsbridge:touch'; services: string[] };
+
+/** What the primary tells its workers. */
+export type PrimaryMessage =
+  | { kind: 'dnsbridge:ensured'; id: number; result: EnsureResult; providers: readonly Provider[] }
+  | { kind: 'dnsbridge:change'; service: string; providers: readonly Provider[] }
+  | { kind: 'dnsbridge:release'; service: string }
+  | { kind: 'dnsbridge:reload' };
+
+export function isWorkerMessage(message: unknown): message is WorkerMessage {
+  const kind = (message as { kind?: unknown } | null)?.kind;
+  return kind === 'dnsbridge:ensure' || kind === 'dnsbridge:touch';
+}
+
+export function isPrimaryMessage(message: unknown): message is PrimaryMessage {
+  const kind = (message as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' && kind.startsWith('dnsbridge:') && !isWorkerMessage(message);
+}
