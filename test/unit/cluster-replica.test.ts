@@ -49,7 +49,8 @@ function link(hub: WorkerHub): PrimaryChannel {
   };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+/** Messages hop through one setImmediate each way: two turns deliver everything sent so far. */
+const settle = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
 describe('worker replicas of the registry', () => {
   it('a first query in a worker loads the service in the primary and sees its providers', async () => {
