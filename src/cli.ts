@@ -1,11 +1,16 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type Config } from './config/load.js';
 import { serveOptions } from './config/schema.js';
 import { createLogger } from './log.js';
+import type { Logger } from 'pino';
 import { startBridge } from './serve.js';
+import { startPrimary } from './cluster/primary.js';
+import { startWorker } from './cluster/worker.js';
+import { workerCount } from './cluster/count.js';
 
 /** Bad usage or configuration: nothing was started. */
 const EXIT_CONFIG = 2;
@@ -42,17 +47,25 @@ function configOf(command: Command): Config {
 async function serve(command: Command): Promise<void> {
   const config = configOf(command);
   const log = createLogger(config['log-level']);
-  const bridge = await startBridge(config, log).catch((error: NodeJS.ErrnoException) => {
+  const workers = workerCount(config.workers);
+  const running = await startServing(config, log, workers).catch((error: NodeJS.ErrnoException) => {
     log.fatal({ err: error }, `cannot start: ${error.message}`);
     process.exit(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? EXIT_CONFIG : 1);
   });
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
-    await bridge.close();
+    await running.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // A worker leaves Ctrl-C to its primary, which stops the workers itself.
+  if (cluster.isWorker) process.on('SIGINT', () => {});
+  else process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function startServing(config: Config, log: Logger, workers: number): Promise<{ close(): Promise<void> }> {
+  if (workers <= 1) return startBridge(config, log);
+  return cluster.isPrimary ? startPrimary(config, log, workers) : startWorker(config, log);
 }
 
 function check(command: Command): void {

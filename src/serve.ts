@@ -1,20 +1,13 @@
 import type { Logger } from 'pino';
-import { AnswerCache } from './cache/answer-cache.js';
+import type { AnswerCache } from './cache/answer-cache.js';
 import type { Config } from './config/load.js';
-import { RRClass, RRType } from './dns/constants.js';
-import { Forwarder } from './forward/forwarder.js';
-import { Metrics } from './ops/metrics.js';
-import { Registry } from './registry/registry.js';
+import { createDnsPath } from './dns-path.js';
+import type { Metrics } from './ops/metrics.js';
+import { Registry, type RegistryOptions } from './registry/registry.js';
 import type { Source } from './registry/source.js';
-import { ClientAcl } from './server/acl.js';
-import { QueryHandler } from './server/handler.js';
-import { RateLimiter } from './server/rate-limit.js';
-import { Router } from './server/router.js';
-import { TcpListener } from './server/tcp.js';
-import { UdpListener } from './server/udp.js';
+import type { TcpListener } from './server/tcp.js';
+import type { UdpListener } from './server/udp.js';
 import { createSources } from './sources/index.js';
-import { addressesFromAnswer, HostAddresses } from './zone/host-addresses.js';
-import { ServiceZone } from './zone/service-zone.js';
 
 /** A running bridge: its parts, for the HTTP side and tests, and how to stop it. */
 export interface Bridge {
@@ -27,67 +20,27 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** Wires socket -> question -> cache -> zone/forwarder, and source -> registry -> cache invalidation. */
+/** Services stay watched 15 minutes after their last query; 10,000 services must fit with room. */
+export const registryOptions: RegistryOptions = { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500 };
+
+/** One process doing everything: sources, registry, DNS path. */
 export async function startBridge(config: Config, log: Logger, sources: Source[] = createSources(config, log)): Promise<Bridge> {
-  const metrics = new Metrics();
-  const cache = new AnswerCache({ max: config['cache-size'] });
-  const forwarder = new Forwarder({ timeoutMs: config['upstream-timeout'], maxInFlight: 4096 }, metrics);
-  const registry = new Registry(sources, { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500 });
-  const hosts = new HostAddresses(
-    async (name, type) => {
-      const { reply, inspected } = await forwarder.forward(config.upstreams, { name, type: RRType[type], class: RRClass.IN });
-      return addressesFromAnswer(reply, inspected.records, type, 30);
-    },
-    { failureTtlMs: 30_000, minTtlMs: 5_000, maxTtlMs: 3_600_000, idleMs: 15 * 60_000 },
-  );
-  const zone = new ServiceZone({ domain: config.domain, ttl: config.ttl, hostWaitMs: Math.min(1000, config['upstream-timeout']) }, registry, hosts);
-  registry.onChange((service) => cache.invalidate(service));
-  hosts.onChange((host) => {
-    for (const service of zone.servicesUsingHost(host)) cache.invalidate(service);
-  });
-  metrics.watch(cache, registry);
-  const handler = new QueryHandler(
-    {
-      cache,
-      zone,
-      router: new Router(config.domain, config.zone, config.upstreams),
-      forwarder,
-      registry,
-      acl: new ClientAcl(config.allow),
-      observer: config['query-log'] ? withQueryLog(metrics, log) : metrics,
-      recursionAvailable: config.upstreams.length > 0,
-    },
-    { zoneCacheMs: 300_000, maxForwardTtl: 86_400 },
-  );
-  const limiter = config['rate-limit'] ? new RateLimiter({ perSecond: config['rate-limit'], slip: config['rate-limit-slip'] }) : undefined;
-  const udp = new UdpListener(handler, log, limiter);
-  const tcp = new TcpListener(handler, { idleMs: 10_000, frameMs: 5_000, maxConnections: 1000, maxInFlightPerConnection: 64, maxPendingBytes: 1 << 20 }, log);
+  const registry = new Registry(sources, registryOptions);
+  const dns = createDnsPath(config, registry, log);
+  dns.metrics.watchSources(registry);
   registry.start();
-  await udp.listen(config.listen);
-  await tcp.listen(config.listen);
+  await dns.listen(true);
   log.info({ listen: config.listen, domain: config.domain, upstreams: config.upstreams, sources: sources.map((s) => s.name) }, 'dnsbridge listening');
   return {
     config,
     registry,
-    cache,
-    metrics,
-    udp,
-    tcp,
+    cache: dns.cache,
+    metrics: dns.metrics,
+    udp: dns.udp,
+    tcp: dns.tcp,
     async close() {
-      await Promise.all([udp.close(), tcp.close()]);
+      await dns.close();
       await registry.stop();
-      hosts.stop();
-      forwarder.close();
     },
   };
-}
-
-function withQueryLog(metrics: Metrics, log: Logger): Metrics {
-  const queryLog = log.child({ log: 'query' });
-  const answered = metrics.answered.bind(metrics);
-  metrics.answered = (event) => {
-    answered(event);
-    queryLog.info(event, 'query');
-  };
-  return metrics;
 }

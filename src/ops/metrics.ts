@@ -100,8 +100,8 @@ export class Metrics implements QueryObserver, ForwardObserver {
     this.upstreamOutcomes.inc({ upstream: label, outcome });
   }
 
-  /** Gauges read from the cache and the sources at scrape time. */
-  watch(cache: AnswerCache, registry: Registry): void {
+  /** Cache figures, read at scrape time. */
+  watchCache(cache: AnswerCache): void {
     const registers = [this.registry];
     new Gauge({ name: `${PREFIX}cache_entries`, help: 'Answers in the cache', registers, collect() { this.set(cache.size); } });
     const cacheCounter = (name: string, help: string, read: () => number) =>
@@ -109,6 +109,11 @@ export class Metrics implements QueryObserver, ForwardObserver {
     cacheCounter('cache_hits_total', 'Answers served from the cache', () => cache.hits);
     cacheCounter('cache_misses_total', 'Questions not in the cache', () => cache.misses);
     cacheCounter('cache_invalidations_total', 'Cached answers dropped by registry changes', () => cache.invalidations);
+  }
+
+  /** Per-source figures, read at scrape time (in the process that runs the sources). */
+  watchSources(registry: Registry): void {
+    const registers = [this.registry];
     const sourceGauge = (name: string, help: string, read: (s: ReturnType<Registry['statuses']>[number]) => number) =>
       new Gauge({
         name: `${PREFIX}source_${name}`,

@@ -20,7 +20,8 @@ export async function startBridge(args: string[], options: { env?: NodeJS.Proces
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
   const listen = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  const defaults = args.includes('--upstream') ? [] : ['--upstream', '127.0.0.1:9'];
+  // One process unless a test asks for workers: quicker to start, and logs come from one place.
+  const defaults = [...(args.includes('--upstream') ? [] : ['--upstream', '127.0.0.1:9']), ...(args.includes('--workers') ? [] : ['--workers', '1'])];
   const running = await startProcess(process.execPath, [CLI, 'serve', '--listen', listen, ...defaults, ...args], {
     env: { ...process.env, ...options.env },
     ready: () => accepts(host, port),

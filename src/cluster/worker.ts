@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from '../config/load.js';
+import { createDnsPath, type DnsPath } from '../dns-path.js';
+import { isPrimaryMessage, type PrimaryMessage } from './messages.js';
+import { ReplicaView } from './replica.js';
+
+/** A DNS worker: the DNS path over sockets shared through the primary, fed by a registry replica. */
+export async function startWorker(config: Config, log: Logger): Promise<DnsPath> {
+  const send = (message: unknown) => process.send?.(message);
+  const view = new ReplicaView({
+    send,
+    onMessage: (listener) => process.on('message', (message) => isPrimaryMessage(message) && listener(message as PrimaryMessage)),
+  });
+  const dns = createDnsPath(config, view, log);
+  // The primary's /metrics sums every worker's registry.
+  AggregatorRegistry.setRegistries([dns.metrics.registry]);
+  await dns.listen(false);
+  send({ kind: 'dnsbridge:listening' });
+  return dns;
+}
