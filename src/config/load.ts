@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { parse as parseYaml } from 'yaml';
-import type { Endpoint } from '../forward/endpoint.js';
-import { ConfigError } from './errors.js';
+import type { z } from 'zod';
+import { formatEndpoint, type Endpoint } from '../forward/endpoint.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
 import { resolvConfNameservers } from './resolv-conf.js';
 import { envName, serveOptions, serveSchema, type ServeSettings } from './schema.js';
 
@@ -20,30 +22,52 @@ export interface ConfigSources {
   resolvConf?: string;
 }
 
+/** The three places an option can come from, lowest precedence first. */
+interface Layers {
+  file: Record<string, unknown>;
+  env: Record<string, unknown>;
+  flags: Record<string, unknown>;
+}
+
 /** Merges file < environment < flags over the defaults and validates everything at once. */
 export function loadConfig(sources: ConfigSources): Config {
-  const merged = { ...readConfigFile(sources.file), ...fromEnv(sources.env), ...definedOnly(sources.flags) };
+  const layers: Layers = { file: readConfigFile(sources.file), env: fromEnv(sources.env), flags: definedOnly(sources.flags) };
+  const merged = { ...layers.file, ...layers.env, ...layers.flags };
   const parsed = serveSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        if (issue.code === 'unrecognized_keys') return { key: 'config file', message: `unknown option "${issue.keys.join('", "')}"` };
-        const key = String(issue.path[0] ?? 'config');
-        const known = key in serveOptions;
-        const message = issue.message;
-        return { key: known ? describeKey(key) : key, message };
-      }),
-    );
-  }
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(issue, layers, sources.file)));
   const settings = parsed.data;
   const upstreams = settings.upstream ?? resolvConfNameservers(sources.resolvConf);
-  checkForLoop(settings.listen, upstreams, settings.upstream ? '--upstream' : `nameserver in ${sources.resolvConf ?? '/etc/resolv.conf'}`);
-  for (const [zone, servers] of settings.zone) checkForLoop(settings.listen, servers, `--zone ${zone}`);
+  const upstreamKey = settings.upstream ? keyOf('upstream', layers, sources.file) : `nameserver in ${sources.resolvConf ?? '/etc/resolv.conf'}`;
+  const loops = [
+    loopProblem(settings.listen, upstreams, upstreamKey),
+    ...[...settings.zone].map(([zone, servers]) => loopProblem(settings.listen, servers, `${keyOf('zone', layers, sources.file)} ${zone}`)),
+  ].filter((problem) => problem !== undefined);
+  if (loops.length) throw new ConfigError(loops);
   return { ...settings, upstreams };
 }
 
-function describeKey(key: string): string {
-  return `--${key} (${envName(key)}, "${key}" in the config file)`;
+/** One problem per bad option, named the way the user gave it, with the value that was refused. */
+function describeIssue(issue: z.core.$ZodIssue, layers: Layers, file: string | undefined): ConfigProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ key: `"${key}" in ${file ?? 'the config file'}`, message: 'unknown option' }));
+  }
+  const option = String(issue.path[0] ?? '');
+  if (!(option in serveOptions)) return [{ key: option || 'config', message: issue.message }];
+  const value = { ...layers.file, ...layers.env, ...layers.flags }[option];
+  return [{ key: keyOf(option, layers, file), message: withValue(issue.message, value) }];
+}
+
+function withValue(message: string, value: unknown): string {
+  const shown = JSON.stringify(value);
+  return shown === undefined || message.includes(String(value)) ? message : `${message} (got ${shown})`;
+}
+
+/** `--ttl`, `DNSBRIDGE_TTL` or `"ttl" in FILE`: where the value that counts came from. */
+function keyOf(option: string, layers: Layers, file: string | undefined): string {
+  if (option in layers.flags) return `--${option}`;
+  if (option in layers.env) return envName(option);
+  if (option in layers.file) return `"${option}" in ${file}`;
+  return `--${option}`;
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -80,18 +104,20 @@ function definedOnly(flags: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
 }
 
-/** Refuses upstreams that are this server itself: every forwarded query would come back to us. */
-function checkForLoop(listen: Endpoint, upstreams: readonly Endpoint[], where: string): void {
-  const ours = ownAddresses(listen.host);
-  const loop = upstreams.find((u) => u.port === listen.port && ours.has(u.host.replace(/^::ffff:/, '')));
-  if (loop) {
-    throw new ConfigError([
-      {
-        key: where.startsWith('--') ? describeKey(where.split(' ')[0].slice(2)) : '--upstream',
-        message: `${loop.host}:${loop.port} (${where}) is this server itself (listening on ${listen.host}:${listen.port}): forwarding would loop; give --upstream other resolvers`,
-      },
-    ]);
-  }
+/** An upstream that is this server itself: every forwarded query would come back to us. */
+function loopProblem(listen: Endpoint, upstreams: readonly Endpoint[], key: string): ConfigProblem | undefined {
+  const loop = upstreams.find((u) => u.port === listen.port && isOwnAddress(listen.host, u.host.replace(/^::ffff:/, '')));
+  if (!loop) return undefined;
+  return {
+    key,
+    message: `${formatEndpoint(loop)} is this server itself (listening on ${formatEndpoint(listen)}): forwarding there would loop back to us`,
+  };
+}
+
+function isOwnAddress(listenHost: string, host: string): boolean {
+  // A wildcard IPv4 socket also receives what is sent to any 127/8 address.
+  if (listenHost === '0.0.0.0' && isIP(host) === 4 && host.startsWith('127.')) return true;
+  return ownAddresses(listenHost).has(host);
 }
 
 function ownAddresses(listenHost: string): Set<string> {

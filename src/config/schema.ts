@@ -26,7 +26,7 @@ const endpoints = (defaultPort?: number) => list.pipe(z.array(endpoint(defaultPo
 const domainName = z
   .string()
   .transform((name) => name.trim().toLowerCase().replace(/\.$/, ''))
-  .refine((name) => name !== '' && isValidName(name), 'not a valid domain name');
+  .refine((name) => name !== '' && isValidName(name), { error: (issue) => `"${String(issue.input)}" is not a valid domain name` });
 
 /** `--zone NAME=HOST:PORT[,HOST:PORT]`, repeatable; in YAML also a map of name to servers. */
 const zones = z
@@ -57,7 +57,14 @@ const cidrs = list.superRefine((items, ctx) => {
   }
 });
 
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A whole number given as a number (YAML) or digits (flags, environment); '' is not 0. */
+const integer = (min: number, max: number) =>
+  z.unknown().transform((value, ctx) => {
+    const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(number) && number >= min && number <= max) return number;
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a whole number from ${min} to ${max}` });
+    return z.NEVER;
+  });
 const templates = list.pipe(z.array(z.string().refine((t) => t.includes('{service}'), 'must contain {service}')));
 const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
 

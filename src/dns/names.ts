@@ -19,7 +19,8 @@ export function readQuestionName(msg: Buffer, offset: number): ReadName | string
     if (offset >= msg.length) return 'name cut short';
     const len = msg[offset];
     if (len === 0) return { name, end: offset + 1 };
-    if (len & 0xc0) return 'compression pointer in the question';
+    if ((len & 0xc0) === 0xc0) return 'compression pointer in the question';
+    if (len & 0xc0) return 'reserved label type';
     wireLength += len + 1;
     if (wireLength > MAX_NAME) return 'name longer than 255 bytes';
     if (offset + 1 + len > msg.length) return 'label cut short';

@@ -34,7 +34,8 @@ export function classify(name: string, domain: string): ZoneName | undefined {
       return proto === 'tcp' || proto === 'udp' ? { kind: 'srv', service } : { kind: 'srv', service, tag: proto };
     }
     if (second.startsWith('_') || !isServiceLabel(second)) return { kind: 'none' };
-    if (first.startsWith('_')) return { kind: 'empty' };
+    // `_tcp.<svc>` holds the `_<endpoint>._tcp.<svc>` names; any other `_x.<svc>` holds nothing.
+    if (first.startsWith('_')) return first === '_tcp' ? { kind: 'empty' } : { kind: 'none' };
     return { kind: 'service', service: second, tag: first };
   }
   if (labels.length === 3 && first.startsWith('_') && second === '_tcp' && isServiceLabel(third)) {

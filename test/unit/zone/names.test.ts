@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { addressToHex, classify, type ZoneName } from '../../../src/zone/names.js';
+
+describe('classify: the name forms under the domain', () => {
+  const domain = 'service.local';
+  const cases: [string, ZoneName | undefined][] = [
+    ['service.local', { kind: 'apex' }],
+    ['api.service.local', { kind: 'service', service: 'api' }],
+    ['canary.api.service.local', { kind: 'service', service: 'api', tag: 'canary' }],
+    ['_api._tcp.service.local', { kind: 'srv', service: 'api' }],
+    ['_api._udp.service.local', { kind: 'srv', service: 'api' }],
+    ['_api._canary.service.local', { kind: 'srv', service: 'api', tag: 'canary' }],
+    ['_http._tcp.api.service.local', { kind: 'srv', service: 'api', endpoint: 'http' }],
+    ['0a000001.addr.service.local', { kind: 'addr', address: '10.0.0.1' }],
+    ['fd000000000000000000000000000003.addr.service.local', { kind: 'addr', address: 'fd00:0:0:0:0:0:0:3' }],
+    ['addr.service.local', { kind: 'empty' }],
+    ['_tcp.api.service.local', { kind: 'empty' }],
+    ['0a0001.addr.service.local', { kind: 'none' }],
+    ['xyz12345.addr.service.local', { kind: 'none' }],
+    ['_api.service.local', { kind: 'none' }],
+    ['_api.tcp.service.local', { kind: 'none' }],
+    ['__._tcp.service.local', { kind: 'none' }],
+    ['a.b.api.service.local', { kind: 'none' }],
+    ['a\\046b.service.local', { kind: 'none' }],
+    ['myservice.local', undefined],
+    ['example.com', undefined],
+    ['local', undefined],
+  ];
+  for (const [name, expected] of cases) {
+    it(`${name} -> ${expected ? JSON.stringify(expected) : 'outside the domain'}`, () => {
+      assert.deepEqual(classify(name, domain), expected);
+    });
+  }
+
+  it('works under any domain, such as service.internal', () => {
+    assert.deepEqual(classify('canary.api.service.internal', 'service.internal'), { kind: 'service', service: 'api', tag: 'canary' });
+    assert.equal(classify('api.service.local', 'service.internal'), undefined);
+  });
+});
+
+describe('addressToHex: Consul-style synthetic SRV targets', () => {
+  const cases: [string, string][] = [
+    ['10.0.0.1', '0a000001'],
+    ['192.168.255.1', 'c0a8ff01'],
+    ['fd00::3', 'fd000000000000000000000000000003'],
+    ['::1', '00000000000000000000000000000001'],
+  ];
+  for (const [address, hex] of cases) {
+    it(`${address} -> ${hex}, and back`, () => {
+      assert.equal(addressToHex(address), hex);
+      const back = classify(`${hex}.addr.service.local`, 'service.local');
+      assert.equal(back?.kind, 'addr');
+      assert.equal(addressToHex((back as { address: string }).address), hex);
+    });
+  }
+});

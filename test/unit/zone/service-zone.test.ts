@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RRType } from '../../../src/dns/constants.js';
+import type { ResourceRecord } from '../../../src/dns/records.js';
+import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type Provider } from '../../../src/registry/provider.js';
+import type { EnsureResult } from '../../../src/registry/source.js';
+import type { ProviderView } from '../../../src/registry/view.js';
+import { HostAddresses, type AddressLookup } from '../../../src/zone/host-addresses.js';
+import { ServiceZone } from '../../../src/zone/service-zone.js';
+
+function provider(host: string, port: number, extra: Partial<Provider> = {}): Provider {
+  return { host, port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test', ...extra };
+}
+
+/** A registry view over a fixed map; `unavailable` services answer as a source that cannot say. */
+function view(services: Record<string, Provider[]>, unavailable: string[] = []): ProviderView {
+  return {
+    providers: (service) => services[service] ?? [],
+    ensure: async (service): Promise<EnsureResult> => (unavailable.includes(service) ? 'unavailable' : 'ready'),
+    touch: () => {},
+    onChange: () => {},
+  };
+}
+
+const known: Record<string, { v4: string[]; v6: string[] }> = { 'web1.example.test': { v4: ['192.0.2.10'], v6: ['2001:db8::10'] } };
+const lookup: AddressLookup = async (name, type) => {
+  const entry = known[name];
+  if (!entry) throw new Error(`${name} does not resolve`);
+  return { addresses: type === 'A' ? entry.v4 : entry.v6, ttl: 60 };
+};
+
+function zone(services: Record<string, Provider[]>, unavailable: string[] = []): ServiceZone {
+  const hosts = new HostAddresses(lookup, { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 60_000, idleMs: 60_000 });
+  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500 }, view(services, unavailable), hosts);
+}
+
+const services = {
+  api: [provider('10.0.0.1', 8080), provider('10.0.0.2', 8081, { weight: 5, tags: ['canary'] }), provider('fd00::3', 8082)],
+  v4only: [provider('10.0.1.1', 80)],
+  named: [provider('web1.example.test', 443), provider('localhost', 5000)],
+  short: [provider('10.0.2.1', 80, { ttl: 2 })],
+  sets: [provider('10.0.3.1', 80), provider('10.0.3.1', 8080, { endpoint: 'http' })],
+};
+
+function data(records: ResourceRecord[]): string[] {
+  return records.map((rr) => {
+    const { name: _name, ttl: _ttl, type, ...rest } = rr;
+    return `${type} ${Object.values(rest).join(' ')}`;
+  });
+}
+
+describe('ServiceZone answers', () => {
+  const z = zone(services);
+
+  it('A and AAAA: the addresses of every provider, authoritative NOERROR', async () => {
+    const a = await z.answer('api.service.local', RRType.A);
+    assert.equal(a.answer.rcode, 0);
+    assert.deepEqual(data(a.answer.answer), ['A 10.0.0.1', 'A 10.0.0.2']);
+    assert.deepEqual(a.services, ['api']);
+    assert.equal(a.rotates, true);
+    assert.deepEqual(data((await z.answer('api.service.local', RRType.AAAA)).answer.answer), ['AAAA fd00::3']);
+  });
+
+  it('SRV in both forms: one record per provider, glue in the additional section', async () => {
+    for (const name of ['api.service.local', '_api._tcp.service.local']) {
+      const srv = await z.answer(name, RRType.SRV);
+      assert.deepEqual(data(srv.answer.answer), [
+        'SRV 10 1 8080 0a000001.addr.service.local',
+        'SRV 10 5 8081 0a000002.addr.service.local',
+        'SRV 10 1 8082 fd000000000000000000000000000003.addr.service.local',
+      ]);
+      assert.deepEqual(data(srv.answer.additional), ['A 10.0.0.1', 'A 10.0.0.2', 'AAAA fd00::3']);
+    }
+  });
+
+  it('tags select the providers carrying them, in both forms', async () => {
+    assert.deepEqual(data((await z.answer('canary.api.service.local', RRType.A)).answer.answer), ['A 10.0.0.2']);
+    assert.deepEqual(data((await z.answer('_api._canary.service.local', RRType.SRV)).answer.answer), ['SRV 10 5 8081 0a000002.addr.service.local']);
+  });
+
+  it('named endpoints answer only as _<endpoint>._tcp.<svc>', async () => {
+    assert.deepEqual(data((await z.answer('sets.service.local', RRType.SRV)).answer.answer), ['SRV 10 1 80 0a000301.addr.service.local']);
+    assert.deepEqual(data((await z.answer('_http._tcp.sets.service.local', RRType.SRV)).answer.answer), ['SRV 10 1 8080 0a000301.addr.service.local']);
+  });
+
+  it('hostname providers: A/AAAA resolved through the lookup, SRV targets are the hostnames', async () => {
+    assert.deepEqual(data((await z.answer('named.service.local', RRType.A)).answer.answer), ['A 192.0.2.10', 'A 127.0.0.1']);
+    assert.deepEqual(data((await z.answer('named.service.local', RRType.AAAA)).answer.answer), ['AAAA 2001:db8::10', 'AAAA ::1']);
+    const srv = await z.answer('named.service.local', RRType.SRV);
+    assert.deepEqual(data(srv.answer.answer), ['SRV 10 1 443 web1.example.test', 'SRV 10 1 5000 localhost']);
+    assert.deepEqual(data(srv.answer.additional), ['A 192.0.2.10', 'AAAA 2001:db8::10', 'A 127.0.0.1', 'AAAA ::1']);
+    assert.deepEqual(z.servicesUsingHost('web1.example.test'), ['named']);
+  });
+
+  it('.addr. targets answer their address for the matching type, NODATA otherwise', async () => {
+    assert.deepEqual(data((await z.answer('0a000001.addr.service.local', RRType.A)).answer.answer), ['A 10.0.0.1']);
+    const nodata = await z.answer('0a000001.addr.service.local', RRType.AAAA);
+    assert.equal(nodata.answer.rcode, 0);
+    assert.deepEqual(data(nodata.answer.answer), []);
+  });
+
+  it('a provider TTL lowers the answer TTL', async () => {
+    const [record] = (await z.answer('short.service.local', RRType.A)).answer.answer;
+    assert.equal(record.ttl, 2);
+  });
+
+  it('the apex has SOA and NS; other types are NODATA', async () => {
+    assert.deepEqual(data((await z.answer('service.local', RRType.NS)).answer.answer), ['NS ns.service.local']);
+    const [soa] = (await z.answer('service.local', RRType.SOA)).answer.answer;
+    assert.equal(soa.type === 'SOA' && soa.mname, 'ns.service.local');
+    const a = await z.answer('service.local', RRType.A);
+    assert.equal(a.answer.rcode, 0);
+    assert.equal(a.answer.authority[0].type, 'SOA');
+  });
+});
+
+describe('ServiceZone negative answers: NXDOMAIN for names that do not exist, NODATA for missing types', () => {
+  const z = zone(services, ['down']);
+  const cases: { name: string; type: number; rcode: number; title: string }[] = [
+    { title: 'unknown service', name: 'nope.service.local', type: RRType.A, rcode: 3 },
+    { title: 'tag no provider carries', name: 'blue.api.service.local', type: RRType.A, rcode: 3 },
+    { title: 'name deeper than any form', name: 'a.b.api.service.local', type: RRType.A, rcode: 3 },
+    { title: 'AAAA of a service with only IPv4 providers', name: 'v4only.service.local', type: RRType.AAAA, rcode: 0 },
+    { title: 'TXT of a service', name: 'api.service.local', type: RRType.TXT, rcode: 0 },
+    { title: 'A of the SRV-only form', name: '_api._tcp.service.local', type: RRType.A, rcode: 0 },
+    { title: 'addr. itself, which has names below it', name: 'addr.service.local', type: RRType.A, rcode: 0 },
+  ];
+  for (const { title, name, type, rcode } of cases) {
+    it(`${rcode === 3 ? 'NXDOMAIN' : 'NODATA'}: ${title}, with the SOA in authority`, async () => {
+      const result = await z.answer(name, type);
+      assert.equal(result.answer.rcode, rcode);
+      assert.deepEqual(result.answer.answer, []);
+      assert.equal(result.answer.authority.length, 1);
+      assert.equal(result.answer.authority[0].type, 'SOA');
+      assert.equal(result.answer.authority[0].name, 'service.local');
+    });
+  }
+
+  it('an unknown service depends on that service, so its registration drops the cached NXDOMAIN', async () => {
+    assert.deepEqual((await z.answer('nope.service.local', RRType.A)).services, ['nope']);
+  });
+
+  it('SERVFAIL, not NXDOMAIN, when a source cannot say and nothing is known', async () => {
+    const result = await z.answer('down.service.local', RRType.A);
+    assert.equal(result.answer.rcode, 2);
+  });
+});
