@@ -6,6 +6,7 @@ import { ConfigError } from './config/errors.js';
 import { loadConfig, type Config } from './config/load.js';
 import { serveOptions } from './config/schema.js';
 import { createLogger } from './log.js';
+import { addRegisterCommand } from './register/command.js';
 import type { Logger } from 'pino';
 import { startBridge } from './serve.js';
 import { startPrimary } from './cluster/primary.js';
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<void> {
   addServeOptions(program.command('check').description('validate a configuration: exit 0, or list every problem and exit 2')).action(
     (_, command: Command) => check(command),
   );
+  addRegisterCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

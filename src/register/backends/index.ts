@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import { ConfigError } from '../../config/errors.js';
+import type { RegisterSettings } from '../options.js';
+import { consulServiceId, etcdEntry, zookeeperNode, type Registration } from '../registration.js';
+import { readConfiguredFile, readSecret } from '../secrets.js';
+import type { Backend } from './backend.js';
+import { ConsulBackend, type ConsulCheck } from './consul.js';
+import { EtcdBackend } from './etcd.js';
+import { ZooKeeperBackend } from './zookeeper.js';
+
+/** Bound on one registry call: node-zookeeper-client has none, and etcd3 and consul wait long. */
+const CALL_TIMEOUT_MS = 3000;
+
+/** Secrets and TLS files, read before anything starts so a bad path is a usage error. */
+export interface Credentials {
+  zkDigest?: string;
+  etcdPassword?: string;
+  etcdTls?: { rootCertificate: Buffer; certChain?: Buffer; privateKey?: Buffer };
+  consulToken?: string;
+}
+
+export function readCredentials(settings: RegisterSettings, env: NodeJS.ProcessEnv): Credentials {
+  const { zookeeper, etcd, consul } = settings;
+  const etcdPassword = etcd?.user ? readSecret({ file: etcd.passwordFile, fileFlag: '--etcd-password-file', variable: 'DNSBRIDGE_ETCD_PASSWORD' }, env) : undefined;
+  if (etcd?.user && etcdPassword === undefined) {
+    throw new ConfigError([{ key: '--etcd-user', message: 'no password: set DNSBRIDGE_ETCD_PASSWORD or give --etcd-password-file' }]);
+  }
+  return {
+    zkDigest: zookeeper ? readSecret({ file: zookeeper.digestFile, fileFlag: '--zk-digest-file', variable: 'DNSBRIDGE_ZK_DIGEST' }, env) : undefined,
+    etcdPassword,
+    etcdTls: etcd?.ca
+      ? {
+          rootCertificate: readConfiguredFile(etcd.ca, '--etcd-ca'),
+          certChain: etcd.cert ? readConfiguredFile(etcd.cert, '--etcd-cert') : undefined,
+          privateKey: etcd.key ? readConfiguredFile(etcd.key, '--etcd-key') : undefined,
+        }
+      : undefined,
+    consulToken: consul
+      ? readSecret({ file: consul.tokenFile, fileFlag: '--consul-token-file', variable: 'CONSUL_HTTP_TOKEN', fileVariable: 'CONSUL_HTTP_TOKEN_FILE' }, env)
+      : undefined,
+  };
+}
+
+/** One backend per registry the settings name: several at once is a migration. */
+export function createBackends(settings: RegisterSettings, registration: Registration, credentials: Credentials, log: Logger): Backend[] {
+  const backends: Backend[] = [];
+  const { zookeeper, etcd, consul } = settings;
+  if (zookeeper) {
+    const node = zookeeperNode(registration, zookeeper.path, settings.format);
+    const sessionTimeoutMs = settings.ttlSeconds * 1000;
+    backends.push(new ZooKeeperBackend({ hosts: zookeeper.hosts, node, sessionTimeoutMs, callTimeoutMs: CALL_TIMEOUT_MS, digest: credentials.zkDigest, log }));
+  }
+  if (etcd) {
+    const auth = etcd.user ? { username: etcd.user, password: credentials.etcdPassword ?? '' } : undefined;
+    const entry = etcdEntry(registration, etcd.prefix, settings.format);
+    backends.push(new EtcdBackend({ endpoints: etcd.endpoints, entry, ttlSeconds: settings.ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, auth, credentials: credentials.etcdTls, log }));
+  }
+  if (consul) {
+    const service = { id: consulServiceId(registration), name: registration.service, address: registration.host, port: registration.port, tags: registration.tags };
+    const { intervalMs, timeoutMs, ttlSeconds } = settings;
+    backends.push(new ConsulBackend({ url: consul.url, token: credentials.consulToken, service, check: consulCheckOf(settings), intervalMs, timeoutMs, ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, log }));
+  }
+  return backends;
+}
+
+/** Consul runs HTTP and TCP checks itself; a command check (or none) becomes a TTL check we feed. */
+function consulCheckOf(settings: RegisterSettings): ConsulCheck {
+  const { check } = settings;
+  if (check?.kind === 'http') return { kind: 'http', url: check.url };
+  if (check?.kind === 'tcp') return { kind: 'tcp', target: check.host.includes(':') ? `[${check.host}]:${check.port}` : `${check.host}:${check.port}` };
+  return { kind: 'ttl' };
+}

@@ -1,0 +1,34 @@
+import { Command, Option } from 'commander';
+import { createLogger } from '../log.js';
+import { parseRegisterOptions, registerOptions } from './options.js';
+import { runRegister } from './run.js';
+
+/**
+ * Adds `dnsbridge register` to the CLI. Bad options throw a ConfigError naming the flag,
+ * which the CLI turns into exit code 2.
+ */
+export function addRegisterCommand(program: Command): void {
+  const command = program
+    .command('register')
+    .description('register a program in ZooKeeper, etcd or Consul while its health check passes')
+    .argument('[program...]', 'with --exec: the program and its arguments, after --');
+  for (const [name, spec] of Object.entries(registerOptions)) {
+    command.addOption(new Option(spec.arg ? `--${name} <${spec.arg}>` : `--${name}`, spec.help));
+  }
+  command.action(async (operands: string[], _options: unknown, self: Command) => {
+    const settings = parseRegisterOptions(flagsOf(self), operands);
+    const code = await runRegister(settings, createLogger(settings.logLevel));
+    process.exit(code);
+  });
+}
+
+/** Commander's camelCased values back to our option names. */
+function flagsOf(command: Command): Record<string, unknown> {
+  const values = command.opts();
+  const flags: Record<string, unknown> = {};
+  for (const name of Object.keys(registerOptions)) {
+    const camel = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (values[camel] !== undefined) flags[name] = values[camel];
+  }
+  return flags;
+}
