@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
  */
 export function requireTool(name: string, debianPackage: string): string {
   try {
-    return execFileSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} /usr/share/zookeeper/bin/${name} 2>/dev/null`], {
+    // `ls a b` fails when either is missing, so each folder is tried on its own.
+    const folders = '/usr/sbin /usr/share/zookeeper/bin';
+    return execFileSync('sh', ['-c', `command -v ${name} && exit 0; for d in ${folders}; do [ -x "$d/${name}" ] && echo "$d/${name}" && exit 0; done; exit 1`], {
       encoding: 'utf8',
     })
       .trim()
