@@ -2,10 +2,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { Source } from '../registry/source.js';
 import { FileSource } from './file/source.js';
+import { zooKeeperSource } from './zookeeper/setup.js';
 
 /** The sources a configuration asks for. A new registry adds one line here. */
 export function createSources(config: Config, log: Logger): Source[] {
   const sources: Source[] = [];
   if (config.file) sources.push(new FileSource(config.file, log.child({ source: 'file' })));
+  if (config.zookeeper) sources.push(zooKeeperSource(config.zookeeper, config, log));
   return sources;
 }

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { ConfigError } from '../../config/errors.js';
+import type { Config } from '../../config/load.js';
+import { ZooKeeperSource } from './source.js';
+
+/** How long a first query waits for a connection still coming up: the registry waits 1.5 s in all. */
+const CONNECT_WAIT_MS = 1500;
+
+type ZooKeeperConfig = Pick<Config, 'zk-path' | 'zk-digest-file' | 'zk-session-timeout'>;
+
+/** The ZooKeeper source a configuration asks for (`connect`: `--zookeeper`), its settings checked. */
+export function zooKeeperSource(connect: string, config: ZooKeeperConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): ZooKeeperSource {
+  const problems = [...connectProblems(connect), ...config['zk-path'].flatMap(templateProblems)];
+  if (problems.length) throw new ConfigError(problems);
+  const source = new ZooKeeperSource(
+    {
+      connect,
+      templates: config['zk-path'],
+      sessionTimeoutMs: config['zk-session-timeout'],
+      digest: zooKeeperDigest(config['zk-digest-file'], env),
+      connectWaitMs: CONNECT_WAIT_MS,
+    },
+    log.child({ source: 'zookeeper' }),
+  );
+  log.info({ zookeeper: connect, paths: config['zk-path'] }, 'zookeeper source: watching the provider paths of queried services');
+  return source;
+}
+
+/** `user:password` from `--zk-digest-file`, else DNSBRIDGE_ZK_DIGEST; never a flag (flags show in `ps`). */
+export function zooKeeperDigest(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const key = file ? '--zk-digest-file' : 'DNSBRIDGE_ZK_DIGEST';
+  let digest = env.DNSBRIDGE_ZK_DIGEST?.trim();
+  if (file) {
+    try {
+      digest = readFileSync(file, 'utf8').split('\n')[0].trim();
+    } catch (error) {
+      throw new ConfigError([{ key, message: `cannot read the ZooKeeper digest from ${file}: ${(error as Error).message}` }]);
+    }
+  }
+  if (!digest) return undefined;
+  // The value is a secret: the message says what is wrong without repeating it.
+  if (!/^[^:]+:.+$/.test(digest)) throw new ConfigError([{ key, message: 'the ZooKeeper digest must be user:password' }]);
+  return digest;
+}
+
+function connectProblems(connect: string): { key: string; message: string }[] {
+  const key = '--zookeeper (DNSBRIDGE_ZOOKEEPER, "zookeeper" in the config file)';
+  const slash = connect.indexOf('/');
+  const hosts = (slash === -1 ? connect : connect.slice(0, slash)).split(',');
+  const chroot = slash === -1 ? undefined : connect.slice(slash);
+  const problems = hosts.filter((host) => !isHostPort(host)).map((host) => ({ key, message: `"${host}" is not HOST or HOST:PORT` }));
+  if (chroot !== undefined && chroot !== '/' && !isPath(chroot)) problems.push({ key, message: `chroot "${chroot}" is not a ZooKeeper path` });
+  return problems;
+}
+
+function templateProblems(template: string): { key: string; message: string }[] {
+  if (isPath(template.replaceAll('{service}', 'x'))) return [];
+  return [{ key: '--zk-path (DNSBRIDGE_ZK_PATH, "zk-path" in the config file)', message: `"${template}" is not a ZooKeeper path like /{service}/providers` }];
+}
+
+function isHostPort(text: string): boolean {
+  const match = /^([a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(text);
+  return Boolean(match) && (match![2] === undefined || (Number(match![2]) >= 1 && Number(match![2]) <= 65535));
+}
+
+/** Absolute, no empty segment, no trailing slash, no `.` or `..` segment: what ZooKeeper accepts. */
+function isPath(path: string): boolean {
+  return /^(\/[^/\s]+)+$/.test(path) && !path.split('/').some((segment) => segment === '.' || segment === '..');
+}

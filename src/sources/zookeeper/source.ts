@@ -1,0 +1,200 @@
+import type { Logger } from 'pino';
+import type { Provider } from '../../registry/provider.js';
+import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
+import { ZooKeeperClient, type WatchEvent, type ZooKeeperError } from './client.js';
+import { PathMirror, type MirrorListener } from './path-mirror.js';
+
+export interface ZooKeeperSourceOptions {
+  /** `host:port,host:port[/chroot]`. */
+  connect: string;
+  /** Provider paths with `{service}`: `/{service}/providers`. */
+  templates: readonly string[];
+  sessionTimeoutMs: number;
+  /** `user:password` for digest authentication. */
+  digest?: string;
+  /** How long a first query waits for a connection still coming up. */
+  connectWaitMs: number;
+}
+
+interface WatchedService {
+  mirrors: PathMirror[];
+  /** What was last given to the sink, to skip writes that change nothing. */
+  published: string;
+}
+
+const FIRST_RETRY_MS = 200;
+const LAST_RETRY_MS = 30_000;
+/** Paths read at once after a new session, so 10,000 services do not queue 100,000 requests at once. */
+const RESYNC_BATCH = 200;
+
+/**
+ * Providers from ZooKeeper provider paths. A service is read at its first query and watched
+ * from then on; while ZooKeeper cannot be reached its last providers stay, and after a new
+ * session every watched path is read and watched again.
+ */
+export class ZooKeeperSource implements Source, MirrorListener {
+  readonly name = 'zookeeper';
+  private readonly client: ZooKeeperClient;
+  private readonly services = new Map<string, WatchedService>();
+  private readonly mirrors = new Map<string, PathMirror>();
+  private sink?: ProviderSink;
+  private state: ConnectionState = 'connecting';
+  private detail?: string;
+  private watchEvents = 0;
+  private decodeFailures = 0;
+  private lastSync?: number;
+  private retryTimer?: NodeJS.Timeout;
+  private retryDelay = FIRST_RETRY_MS;
+
+  constructor(
+    private readonly options: ZooKeeperSourceOptions,
+    private readonly log: Logger,
+  ) {
+    this.client = new ZooKeeperClient(
+      { connect: options.connect, sessionTimeoutMs: options.sessionTimeoutMs, requestTimeoutMs: options.sessionTimeoutMs, digest: options.digest },
+      { connected: (fresh) => this.connected(fresh), disconnected: (reason) => this.disconnected(reason), watchFired: (event) => this.watchFired(event) },
+    );
+    this.detail = `connecting to ${this.client.servers}`;
+  }
+
+  start(sink: ProviderSink): void {
+    this.sink = sink;
+    this.client.start();
+  }
+
+  async ensure(service: string): Promise<EnsureResult> {
+    const watched = this.services.get(service) ?? this.watch(service);
+    if (watched.mirrors.every((mirror) => mirror.loaded)) return 'ready';
+    if (!(await this.client.whenConnected(this.options.connectWaitMs))) return 'unavailable';
+    const results = await Promise.all(watched.mirrors.map((mirror) => mirror.sync()));
+    return results.every(Boolean) ? 'ready' : 'unavailable';
+  }
+
+  /** ZooKeeper has no way to remove a watch: a released path's later firings are ignored. */
+  release(service: string): void {
+    const watched = this.services.get(service);
+    if (!watched) return;
+    this.services.delete(service);
+    for (const mirror of watched.mirrors) {
+      mirror.owners.delete(service);
+      if (mirror.owners.size === 0 && this.mirrors.get(mirror.path) === mirror) this.mirrors.delete(mirror.path);
+    }
+    this.sink?.replace(this.name, service, []);
+  }
+
+  status(): SourceStatus {
+    const mirrors = [...this.mirrors.values()];
+    return {
+      name: this.name,
+      state: this.state,
+      detail: this.detail,
+      watchedServices: this.services.size,
+      watchEvents: this.watchEvents,
+      decodeFailures: this.decodeFailures,
+      lastSync: this.lastSync,
+      synced: mirrors.every((mirror) => mirror.loaded && !mirror.stale),
+    };
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    await this.client.close();
+  }
+
+  changed(mirror: PathMirror): void {
+    for (const service of mirror.owners) this.publish(service);
+  }
+
+  skipped(path: string, error: string): void {
+    this.decodeFailures++;
+    this.log.warn({ path }, `zookeeper node ${path} skipped: ${error}`);
+  }
+
+  failed(mirror: PathMirror, error: Error): void {
+    if (!this.client.isConnected()) return; // read again on reconnect
+    const code = (error as ZooKeeperError).code;
+    this.log.warn({ path: mirror.path, code }, `${error.message}; keeping the last known providers, retrying`);
+    this.scheduleRetry();
+  }
+
+  synced(): void {
+    this.lastSync = Date.now();
+  }
+
+  private watch(service: string): WatchedService {
+    const mirrors = this.options.templates.map((template) => this.mirrorOf(template.replaceAll('{service}', service), service));
+    const watched = { mirrors, published: '[]' };
+    this.services.set(service, watched);
+    return watched;
+  }
+
+  /** Two templates may name the same path for two services: one mirror serves both. */
+  private mirrorOf(path: string, service: string): PathMirror {
+    let mirror = this.mirrors.get(path);
+    if (!mirror) this.mirrors.set(path, (mirror = new PathMirror(path, this.client, this)));
+    mirror.owners.add(service);
+    return mirror;
+  }
+
+  private publish(service: string): void {
+    const watched = this.services.get(service);
+    if (!watched) return;
+    const providers: Provider[] = watched.mirrors.flatMap((mirror) => mirror.providers());
+    const key = JSON.stringify(providers);
+    if (key === watched.published) return;
+    watched.published = key;
+    this.sink?.replace(this.name, service, providers);
+  }
+
+  /** A path's own watch and its children's watches all land here. */
+  private watchFired(event: WatchEvent): void {
+    this.watchEvents++;
+    this.mirrors.get(event.path)?.childrenChanged();
+    const slash = event.path.lastIndexOf('/');
+    const parent = this.mirrors.get(event.path.slice(0, slash) || '/');
+    const child = event.path.slice(slash + 1);
+    if (parent && event.type === 'deleted') parent.childDeleted(child);
+    else if (parent && event.type === 'data') parent.childDataChanged(child);
+  }
+
+  private connected(newSession: boolean): void {
+    const was = this.state;
+    this.state = 'connected';
+    this.detail = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryDelay = FIRST_RETRY_MS;
+    const mirrors = [...this.mirrors.values()];
+    if (was === 'disconnected') this.log.info({ servers: this.client.servers, newSession, paths: mirrors.length }, 'zookeeper connected again; catching up');
+    else this.log.info({ servers: this.client.servers }, 'zookeeper connected');
+    // Same session: the server re-arms the watches and fires those whose node changed meanwhile.
+    if (newSession) for (const mirror of mirrors) mirror.invalidate();
+    void this.syncStale();
+  }
+
+  private disconnected(reason: string): void {
+    this.state = 'disconnected';
+    this.detail = `zookeeper ${this.client.servers}: ${reason} at ${new Date().toISOString()}; answering from the last known providers`;
+    this.log.warn({ servers: this.client.servers, services: this.services.size }, this.detail);
+  }
+
+  /** Reads every stale path, a batch at a time; true when all succeeded. */
+  private async syncStale(): Promise<boolean> {
+    const stale = [...this.mirrors.values()].filter((mirror) => mirror.stale);
+    let ok = true;
+    for (let i = 0; i < stale.length && this.client.isConnected(); i += RESYNC_BATCH) {
+      const results = await Promise.all(stale.slice(i, i + RESYNC_BATCH).map((mirror) => mirror.sync()));
+      ok &&= results.every(Boolean);
+    }
+    return ok && this.client.isConnected();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(async () => {
+      this.retryTimer = undefined;
+      if (await this.syncStale()) this.retryDelay = FIRST_RETRY_MS;
+    }, this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, LAST_RETRY_MS);
+  }
+}
