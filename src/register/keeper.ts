@@ -54,7 +54,7 @@ export class Keeper {
     if (this.closed) return;
     this.generation++;
     this.held = undefined;
-    this.log.warn({ backend: this.backend.name, at: this.backend.location }, `${this.backend.name}: registration lost (${reason}); restoring it`);
+    this.log.warn({ at: this.backend.location }, `${this.backend.name}: registration lost (${reason}); restoring it`);
     void this.run();
   }
 
@@ -62,7 +62,7 @@ export class Keeper {
     if (!this.backend.refresh || this.running) return;
     this.running = true;
     this.current = this.backend.refresh(this.note).catch((error) => {
-      this.log.warn({ backend: this.backend.name }, `${this.backend.name}: ${messageOf(error)}`);
+      this.log.warn(`${this.backend.name}: ${messageOf(error)}`);
       this.held = undefined;
     });
     await this.current;
@@ -93,7 +93,7 @@ export class Keeper {
     } catch (error) {
       this.held = undefined;
       const delay = this.backoff.next();
-      this.log.warn({ backend: this.backend.name, retryInMs: delay }, `${this.backend.name}: ${messageOf(error)}; retrying in ${delay} ms`);
+      this.log.warn({ retryInMs: delay }, `${this.backend.name}: ${messageOf(error)}; retrying in ${delay} ms`);
       await this.sleep(delay);
     }
   }
@@ -102,7 +102,7 @@ export class Keeper {
     const recovered = this.backoff.failures > 0;
     this.backoff.reset();
     const what = state === 'present' ? 'registered' : 'withdrawn';
-    this.log.info({ backend: this.backend.name, at: this.backend.location, note: this.note }, `${this.backend.name}: ${what} ${this.backend.location}${recovered ? ' (reachable again)' : ''}`);
+    this.log.info({ at: this.backend.location, note: this.note }, `${this.backend.name}: ${what} ${this.backend.location}${recovered ? ' (reachable again)' : ''}`);
   }
 
   private sleep(ms: number): Promise<void> {

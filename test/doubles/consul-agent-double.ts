@@ -1,0 +1,216 @@
+// TEST DOUBLE of the Consul agent's local service API: NOT Consul. Consul cannot be installed on
+// this machine (not in Debian, not on npm), so `dnsbridge register --consul` is tested against
+// this stand-in. It implements only what register uses, following Consul's documented semantics:
+// - PUT /v1/agent/service/register: `{ID, Name, Tags, Address, Port, Check}`; registering an
+//   existing ID replaces it. A new check starts `critical` unless the definition gives `Status`.
+// - PUT /v1/agent/service/deregister/:id: removes the service and its check (404 if unknown).
+// - PUT /v1/agent/check/pass|warn|fail/:id?note=…: sets a TTL check's state (404 for an unknown
+//   check, 500 for one that has no TTL); a TTL check not updated for its TTL turns `critical`.
+// - An ACL token, when one is required, in the `X-Consul-Token` header (403 otherwise).
+// With a ConsulHttpDouble as its catalog, every change is mirrored there as the health endpoint
+// would show it, so `dnsbridge serve --consul` sees what register did.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ConsulHttpDouble } from './consul-http-double.js';
+
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+export interface AgentService {
+  id: string;
+  name: string;
+  tags: string[];
+  address: string;
+  port: number;
+  /** The check definition as sent (`TTL`, or `HTTP`/`TCP` with `Interval`). */
+  check: Record<string, unknown>;
+  status: CheckStatus;
+  /** The last note or TTL-expiry output. */
+  output: string;
+}
+
+interface AgentRequest {
+  method: string;
+  path: string;
+  token?: string;
+}
+
+export class ConsulAgentDouble {
+  readonly requests: AgentRequest[] = [];
+  readonly services = new Map<string, AgentService>();
+  /** Set to require this ACL token. */
+  requiredToken?: string;
+  private server?: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly ttlTimers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters = new Set<() => void>();
+  /** Service names shown in the catalog, so one that is gone is emptied there. */
+  private mirrored = new Set<string>();
+  private port = 0;
+
+  private constructor(private readonly catalog?: ConsulHttpDouble) {}
+
+  static async start(catalog?: ConsulHttpDouble): Promise<ConsulAgentDouble> {
+    const double = new ConsulAgentDouble(catalog);
+    await double.up();
+    return double;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts answering (again, on the same port). */
+  up(): Promise<void> {
+    const server = http.createServer((req, res) => this.receive(req, res));
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => {
+        this.port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  /** Stops answering: the agent is unreachable. Its services are kept, as an agent restart keeps them. */
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.ttlTimers.values()) clearTimeout(timer);
+    await this.down();
+  }
+
+  /** The agent forgets a service, as one restarted without its data directory does. */
+  forget(id: string): void {
+    this.services.delete(id);
+    this.changed();
+  }
+
+  /** Resolves once `condition` holds (checked at once and after every change). */
+  until(condition: (services: Map<string, AgentService>) => boolean): Promise<void> {
+    if (condition(this.services)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!condition(this.services)) return;
+        this.waiters.delete(check);
+        resolve();
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://double');
+      const token = req.headers['x-consul-token'] as string | undefined;
+      this.requests.push({ method: req.method ?? '', path: url.pathname, token });
+      if (this.requiredToken !== undefined && token !== this.requiredToken) return reply(res, 403, 'Permission denied');
+      if (req.method !== 'PUT') return reply(res, 405, `method ${req.method} not allowed`);
+      const [status, text] = this.route(url, body);
+      reply(res, status, text);
+    });
+  }
+
+  private route(url: URL, body: string): [number, string] {
+    if (url.pathname === '/v1/agent/service/register') return this.register(JSON.parse(body) as Record<string, unknown>);
+    const deregister = /^\/v1\/agent\/service\/deregister\/(.+)$/.exec(url.pathname);
+    if (deregister) return this.deregister(decodeURIComponent(deregister[1]));
+    const update = /^\/v1\/agent\/check\/(pass|warn|fail)\/(.+)$/.exec(url.pathname);
+    if (update) return this.updateCheck(decodeURIComponent(update[2]), update[1], url.searchParams.get('note') ?? '');
+    return [404, `no such endpoint in the double: ${url.pathname}`];
+  }
+
+  private register(definition: Record<string, unknown>): [number, string] {
+    const name = String(definition.Name ?? '');
+    if (!name) return [400, 'Missing service name'];
+    const id = String(definition.ID ?? name);
+    const check = (definition.Check ?? {}) as Record<string, unknown>;
+    const status = (check.Status as CheckStatus | undefined) ?? 'critical';
+    const service: AgentService = {
+      id,
+      name,
+      tags: (definition.Tags as string[] | undefined) ?? [],
+      address: String(definition.Address ?? ''),
+      port: Number(definition.Port ?? 0),
+      check,
+      status,
+      output: '',
+    };
+    this.services.set(id, service);
+    if (check.TTL) this.armTtl(service);
+    this.changed();
+    return [200, ''];
+  }
+
+  private deregister(id: string): [number, string] {
+    if (!this.services.delete(id)) return [404, `Unknown service ID "${id}"`];
+    clearTimeout(this.ttlTimers.get(id));
+    this.changed();
+    return [200, ''];
+  }
+
+  private updateCheck(checkId: string, state: string, note: string): [number, string] {
+    const service = [...this.services.values()].find((s) => (s.check.CheckID ?? `service:${s.id}`) === checkId);
+    if (!service) return [404, `Unknown check ID "${checkId}"`];
+    if (!service.check.TTL) return [500, `CheckID "${checkId}" does not have associated TTL`];
+    service.status = state === 'pass' ? 'passing' : state === 'warn' ? 'warning' : 'critical';
+    service.output = note;
+    this.armTtl(service);
+    this.changed();
+    return [200, ''];
+  }
+
+  /** A TTL check not updated within its TTL turns critical. */
+  private armTtl(service: AgentService): void {
+    clearTimeout(this.ttlTimers.get(service.id));
+    const ttlMs = durationMs(String(service.check.TTL));
+    const timer = setTimeout(() => {
+      if (this.services.get(service.id) !== service) return;
+      service.status = 'critical';
+      service.output = 'TTL expired';
+      this.changed();
+    }, ttlMs);
+    timer.unref();
+    this.ttlTimers.set(service.id, timer);
+  }
+
+  private changed(): void {
+    this.mirror();
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  /** Shows the agent's services in the catalog double, as Consul's health endpoint would. */
+  private mirror(): void {
+    if (!this.catalog) return;
+    const names = new Set([...this.services.values()].map((s) => s.name));
+    for (const name of [...names, ...this.mirrored]) {
+      const instances = [...this.services.values()]
+        .filter((s) => s.name === name)
+        .map((s) => ({ node: 'agent-double', nodeAddress: '127.0.0.1', id: s.id, address: s.address, port: s.port, tags: s.tags, status: s.status }));
+      this.catalog.setInstances(name, instances);
+    }
+    this.mirrored = names;
+  }
+}
+
+function reply(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
+}
+
+/** A Go duration as Consul writes them: `5s`, `2000ms`, `1m`. */
+function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new Error(`the double cannot read the duration "${text}"`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Etcd3 } from 'etcd3';
+import { startEtcd, type EtcdServer } from '../../harness/etcd.js';
+import type { Running } from '../../harness/process.js';
+import { eventually, healthSwitch, startRegister, type HealthSwitch } from './helpers.js';
+
+const KEY = '/api/providers/127.0.0.1:5000';
+
+describe('dnsbridge register in a real etcd', () => {
+  let etcd: EtcdServer;
+  let client: Etcd3;
+  let health: HealthSwitch;
+  const started: Running[] = [];
+
+  before(async () => {
+    etcd = await startEtcd();
+    client = etcd.client();
+    health = await healthSwitch();
+  });
+  after(async () => {
+    await Promise.all(started.map((r) => r.stop()));
+    await etcd?.close();
+    await health?.remove();
+  });
+
+  async function register(extra: string[] = []): Promise<Running> {
+    await health.pass();
+    const running = await startRegister(['--service', 'api', '--port', '5000', '--etcd', etcd.url, '--ttl', '2', '--check-cmd', health.check, '--interval', '200ms', ...extra]);
+    started.push(running);
+    return running;
+  }
+
+  /** The key's value and lease, or undefined when it is not there. */
+  async function entry(): Promise<{ value: string; lease: string } | undefined> {
+    const response = await client.get(KEY).exec();
+    const kv = response.kvs[0];
+    return kv ? { value: kv.value.toString(), lease: kv.lease } : undefined;
+  }
+
+  it('puts the ep2016 layout under a lease, and SIGTERM removes it at once and exits 0', async () => {
+    const running = await register();
+    const stored = await entry();
+    assert.equal(stored?.value, '127.0.0.1:5000');
+    assert.notEqual(stored?.lease, '0', 'the key lives under a lease');
+    assert.equal(await running.stop(), 0);
+    assert.equal(await entry(), undefined, 'gone as soon as register has exited');
+  });
+
+  it('withdraws the key while the check fails and puts it back when it passes', async () => {
+    const running = await register();
+    await health.fail();
+    await eventually(async () => (await entry()) === undefined, 'key withdrawn after the check failed');
+    assert.match(running.output(), /check fails: test -e .*: exit 1/);
+    await health.pass();
+    const back = await eventually(entry, 'key back after the check passed');
+    assert.equal(back.value, '127.0.0.1:5000');
+    await running.stop();
+  });
+
+  it('kill -9 leaves the key to its lease: it goes when the TTL runs out', async () => {
+    const running = await register();
+    const { lease } = (await entry()) ?? { lease: '' };
+    running.child.kill('SIGKILL');
+    await running.exited;
+    await eventually(async () => (await entry()) === undefined, 'key gone with its lease');
+    const ttl = await etcd.etcdctl('lease', 'timetolive', BigInt(lease).toString(16));
+    assert.match(ttl, /already expired/, 'removed by the lease expiring, not by register');
+  });
+
+  it('a lease lost (revoked from outside) is granted anew and the key put again', async () => {
+    const running = await register();
+    const before = await entry();
+    await etcd.etcdctl('lease', 'revoke', BigInt(before?.lease ?? '0').toString(16));
+    const restored = await eventually(async () => {
+      const now = await entry();
+      return now && now.lease !== before?.lease ? now : undefined;
+    }, 'key restored under a new lease');
+    assert.equal(restored.value, '127.0.0.1:5000');
+    assert.match(running.output(), /registration lost/);
+    await running.stop();
+  });
+
+  it('etcd stopped past the TTL and restarted: the key is restored under a new lease and outlives the old one', async () => {
+    const running = await register();
+    const before = await entry();
+    await etcd.stop();
+    await eventually(() => running.output().includes('registration lost'), 'register noticed the lease is lost');
+    await etcd.start();
+    const restored = await eventually(async () => {
+      const now = await entry().catch(() => undefined);
+      return now && now.lease !== before?.lease ? now : undefined;
+    }, 'key put again under a new lease');
+    assert.equal(restored.value, '127.0.0.1:5000');
+    const oldLease = BigInt(before?.lease ?? '0').toString(16);
+    await eventually(async () => (await etcd.etcdctl('lease', 'timetolive', oldLease)).includes('already expired'), 'the old lease expired');
+    assert.deepEqual(await entry(), restored, 'the key does not depend on the old lease');
+    await running.stop();
+  });
+});

@@ -1,0 +1,50 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from '../../harness/bridge.js';
+import { startProcess, type Running } from '../../harness/process.js';
+
+/**
+ * Runs `dnsbridge register` with `args`; ready once it logged `readyWhen` (by default its first
+ * registration). Logs at debug so a failing test shows what it did.
+ */
+export function startRegister(args: string[], readyWhen = ': registered '): Promise<Running> {
+  return startProcess(process.execPath, [CLI, 'register', '--address', '127.0.0.1', '--log-level', 'debug', ...args], {
+    ready: (output) => output.includes(readyWhen),
+    name: 'dnsbridge register',
+  });
+}
+
+/** A health switch for `--check-cmd`: the check passes while the file exists. */
+export interface HealthSwitch {
+  check: string;
+  pass(): Promise<void>;
+  fail(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export async function healthSwitch(): Promise<HealthSwitch> {
+  const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-health-'));
+  const file = join(dir, 'healthy');
+  await writeFile(file, '');
+  return {
+    check: `test -e ${file}`,
+    pass: () => writeFile(file, ''),
+    fail: () => rm(file, { force: true }),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Waits until `condition` holds, asking again every 50 ms. `limitMs` only guards against a
+ * hang (the test fails with `what`); it is not what the test asserts.
+ */
+export async function eventually<T>(condition: () => Promise<T | undefined | false> | T | undefined | false, what: string, limitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = await condition();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
