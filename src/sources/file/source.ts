@@ -7,6 +7,9 @@ import type { Provider } from '../../registry/provider.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { decodeRegistry } from './decode.js';
 
+/** Quiet time after a change event before the file is read. */
+const SETTLE_MS = 30;
+
 /**
  * The YAML registry file. Loaded whole and watched: fs.watch on its folder catches edits and
  * editors' rename-over saves at once; a 1 s stat poll backs it up where inotify is missing.
@@ -25,6 +28,7 @@ export class FileSource implements Source {
   private problem?: string;
   private reading = Promise.resolve();
   private firstLoad?: Promise<void>;
+  private settle?: NodeJS.Timeout;
 
   constructor(
     path: string,
@@ -69,13 +73,20 @@ export class FileSource implements Source {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.settle);
     this.watcher?.close();
     unwatchFile(this.path);
   }
 
+  /**
+   * Reads once the file has been quiet for a moment: a write in place truncates before it
+   * writes, and reading in between would find an empty registry and drop every service.
+   */
   private changed(): void {
     this.watchEvents++;
-    void this.reload();
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => void this.reload(), SETTLE_MS);
+    this.settle.unref();
   }
 
   /** Reads are chained so two quick edits are applied in order. */
