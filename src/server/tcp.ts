@@ -30,6 +30,7 @@ interface Connection {
 export class TcpListener {
   private server?: net.Server;
   private readonly connections = new Set<Connection>();
+  private closing = false;
 
   constructor(
     private readonly handler: QueryHandler,
@@ -54,8 +55,9 @@ export class TcpListener {
     });
   }
 
-  /** Stops accepting; open connections are closed once their answers are written. */
+  /** Stops accepting and reading; open connections are closed once their answers in flight are written. */
   close(): Promise<void> {
+    this.closing = true;
     for (const connection of this.connections) if (connection.inFlight === 0) connection.socket.destroy();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -79,21 +81,26 @@ export class TcpListener {
   private onData(connection: Connection, chunk: Buffer): void {
     connection.lastActive = Date.now();
     let data = connection.buffered.length ? Buffer.concat([connection.buffered, chunk]) : chunk;
+    let completed = false;
     while (data.length >= 2) {
       const length = data.readUInt16BE(0);
       if (data.length < 2 + length) break;
       this.answer(connection, data.subarray(2, 2 + length));
       data = data.subarray(2 + length);
+      completed = true;
     }
     connection.buffered = Buffer.from(data);
-    this.watchFrame(connection);
+    this.watchFrame(connection, completed);
     if (connection.inFlight >= this.options.maxInFlightPerConnection) connection.socket.pause();
   }
 
-  private watchFrame(connection: Connection): void {
-    clearTimeout(connection.frameTimer);
-    connection.frameTimer = undefined;
-    if (connection.buffered.length === 0) return;
+  /** Each query gets `frameMs` from its first byte: dripping bytes does not extend it. */
+  private watchFrame(connection: Connection, completedOne: boolean): void {
+    if (connection.buffered.length === 0 || completedOne) {
+      clearTimeout(connection.frameTimer);
+      connection.frameTimer = undefined;
+    }
+    if (connection.buffered.length === 0 || connection.frameTimer) return;
     connection.frameTimer = setTimeout(() => connection.socket.destroy(), this.options.frameMs);
     connection.frameTimer.unref();
   }
@@ -131,7 +138,8 @@ export class TcpListener {
         return;
       }
     }
-    if (socket.isPaused() && connection.inFlight < this.options.maxInFlightPerConnection) socket.resume();
+    if (this.closing && connection.inFlight === 0) socket.end();
+    else if (socket.isPaused() && connection.inFlight < this.options.maxInFlightPerConnection) socket.resume();
   }
 
   private evictIdlest(): void {
