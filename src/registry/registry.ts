@@ -28,16 +28,24 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly releaseListeners: ChangeListener[] = [];
   private readonly now: () => number;
   private sweeper?: NodeJS.Timeout;
+  private list: readonly Source[];
+  private started = false;
 
   constructor(
-    readonly sources: readonly Source[],
+    sources: readonly Source[],
     private readonly options: RegistryOptions,
   ) {
+    this.list = sources;
     this.now = options.now ?? Date.now;
   }
 
+  get sources(): readonly Source[] {
+    return this.list;
+  }
+
   start(): void {
-    for (const source of this.sources) source.start(this);
+    this.started = true;
+    for (const source of this.list) source.start(this.sinkFor(source));
     const every = Math.max(1000, Math.min(60_000, this.options.idleReleaseMs / 4));
     this.sweeper = setInterval(() => this.releaseIdle(), every);
     this.sweeper.unref();
@@ -46,6 +54,30 @@ export class Registry implements ProviderSink, ProviderView {
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     await Promise.all(this.sources.map((source) => source.stop()));
+  }
+
+  /**
+   * Adds a source (a configuration reload): it starts at once, every service must be loaded
+   * again so the next query waits for it, and the services in use are loaded in the background.
+   */
+  addSource(source: Source): void {
+    this.list = [...this.list, source];
+    if (!this.started) return;
+    source.start(this.sinkFor(source));
+    this.ready.clear();
+    for (const service of this.lastUse.keys()) void this.ensureIn(source, service);
+  }
+
+  /** Removes a source: its providers are withdrawn at once and what it writes later is ignored. */
+  async removeSource(source: Source): Promise<void> {
+    this.list = this.list.filter((s) => s !== source);
+    const services = this.bySource.get(source.name);
+    this.bySource.delete(source.name);
+    for (const service of services?.keys() ?? []) {
+      this.merge(service);
+      for (const listener of this.listeners) listener(service);
+    }
+    await source.stop();
   }
 
   onChange(listener: ChangeListener): void {
@@ -69,6 +101,16 @@ export class Registry implements ProviderSink, ProviderView {
   /** The union of every source's providers of `service`; empty when none. */
   providers(service: string): readonly Provider[] {
     return this.merged.get(service) ?? [];
+  }
+
+  /** What each source says about `service`, for operators (the status page, `dnsbridge lookup`). */
+  providersBySource(service: string): { source: string; providers: readonly Provider[] }[] {
+    const result: { source: string; providers: readonly Provider[] }[] = [];
+    for (const [source, services] of this.bySource) {
+      const providers = services.get(service);
+      if (providers) result.push({ source, providers });
+    }
+    return result;
   }
 
   /** Every service with at least one provider. */
@@ -111,6 +153,15 @@ export class Registry implements ProviderSink, ProviderView {
     });
     const loaded = source.ensure(service).catch((): EnsureResult => 'unavailable');
     return Promise.race([loaded, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** A source writes through its own sink, so once removed its late writes go nowhere. */
+  private sinkFor(source: Source): ProviderSink {
+    return {
+      replace: (name, service, providers) => {
+        if (this.list.includes(source)) this.replace(name, service, providers);
+      },
+    };
   }
 
   private merge(service: string): void {

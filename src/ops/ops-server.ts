@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import type { Endpoint } from '../forward/endpoint.js';
+import { isServiceName } from '../registry/fields.js';
+import { serviceJson, servicesJson, statusJson, type CacheFigures, type RegistryReader } from './api.js';
+import { ChangeLog } from './changes.js';
+import { EventStream } from './events.js';
+import { HttpServer, sendJson, sendText, type Route } from './http.js';
+import { readiness } from './readiness.js';
+import { STATUS_PAGE } from './status-page.js';
+
+export interface OpsDeps {
+  registry: RegistryReader & { onChange(listener: (service: string) => void): void };
+  /** The answer cache's figures; undefined where the cache lives in other processes (workers). */
+  cache(): CacheFigures | undefined;
+  /** Prometheus text exposition of every metric. */
+  metrics(): Promise<string>;
+  /** False before the DNS sockets listen and once shutdown began. */
+  listening(): boolean;
+}
+
+export interface OpsServer {
+  address: Endpoint;
+  close(): Promise<void>;
+}
+
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** How often open status pages get fresh source and cache figures when nothing changed. */
+const STATUS_EVERY_MS = 5000;
+
+/** `--http`: metrics, health, readiness, the JSON API and the live status page. */
+export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Logger): Promise<OpsServer> {
+  const changes = new ChangeLog();
+  const events = new EventStream();
+  const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening());
+  const stopPushing = pushChanges(deps.registry, changes, events, status);
+  const server = new HttpServer(routes(deps, events, status), log);
+  const address = await server.listen(endpoint).catch((error) => {
+    stopPushing();
+    events.close();
+    throw error;
+  });
+  log.info({ http: address }, 'status page, metrics and API listening');
+  return {
+    address,
+    async close() {
+      stopPushing();
+      events.close();
+      await server.close();
+    },
+  };
+}
+
+function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typeof statusJson>): Route[] {
+  return [
+    { path: '/', handle: (_req, res) => sendText(res, 200, STATUS_PAGE, 'text/html; charset=utf-8') },
+    { path: '/healthz', handle: (_req, res) => sendText(res, 200, 'ok\n') },
+    {
+      path: '/readyz',
+      handle: (_req, res) => {
+        const { ready, lines } = readiness(deps.listening(), deps.registry.statuses());
+        sendText(res, ready ? 200 : 503, `${ready ? 'ready' : 'not ready'}\n${lines.map((l) => `${l}\n`).join('')}`);
+      },
+    },
+    { path: '/metrics', handle: async (_req, res) => sendText(res, 200, await deps.metrics(), PROMETHEUS_TEXT) },
+    { path: '/api/status', handle: (_req, res) => sendJson(res, 200, status()) },
+    { path: '/api/services', handle: (_req, res) => sendJson(res, 200, servicesJson(deps.registry)) },
+    {
+      path: '/api/services/',
+      prefix: true,
+      handle: async (_req, res, name) => {
+        const service = name.toLowerCase();
+        if (!isServiceName(service)) return sendJson(res, 400, { error: 'EBADNAME', message: `"${name}" is not a service name` });
+        // A source that loads services on demand (ZooKeeper) is asked now, as a first query would.
+        await deps.registry.ensure(service);
+        const found = serviceJson(deps.registry, service);
+        sendJson(res, found.providers.length ? 200 : 404, found.providers.length ? found : { error: 'ENOTFOUND', message: `no providers of ${service}`, name: service });
+      },
+    },
+    { path: '/events', handle: (req, res) => events.attach(req, res, [['snapshot', { ...servicesJson(deps.registry), status: status() }]]) },
+  ];
+}
+
+/**
+ * Registry changes to open pages: changes to one service within a tick go out once, each as the
+ * service's new providers plus fresh figures. Returns how to stop.
+ */
+function pushChanges(registry: OpsDeps['registry'], changes: ChangeLog, events: EventStream, status: () => unknown): () => void {
+  const changed = new Set<string>();
+  let stopped = false;
+  const flush = () => {
+    for (const name of changed) {
+      const service = serviceJson(registry, name);
+      changes.record(name, service.providers);
+      events.send('service', service);
+    }
+    changed.clear();
+    events.send('status', status());
+  };
+  registry.onChange((service) => {
+    if (stopped) return;
+    if (changed.size === 0) setImmediate(flush);
+    changed.add(service);
+  });
+  const timer = setInterval(() => events.size && events.send('status', status()), STATUS_EVERY_MS);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

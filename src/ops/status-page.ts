@@ -1,0 +1,121 @@
+/**
+ * The status page at `/`: one small HTML document with its script inline. It starts from the
+ * `snapshot` event of `/events` and applies `service`, `change` and `status` events as they
+ * come, so it follows the registries without reloading. Registry data is shown with
+ * textContent only: a provider's fields are never parsed as HTML.
+ */
+export const STATUS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>dnsbridge</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #222; }
+  h1 { font-size: 1.3rem; margin: 0 0 .5rem; }
+  h2 { font-size: 1.05rem; margin: 1.5rem 0 .4rem; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { text-align: left; padding: .2rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+  th { font-weight: 600; background: #f4f4f4; }
+  .service > td { background: #fafafa; font-weight: 600; }
+  .live { color: #17692c; } .stale, .down { color: #a40000; }
+  #summary span { margin-right: 1.2rem; }
+  #filter { margin: .3rem 0 .5rem; padding: .2rem .4rem; width: 16rem; }
+  .muted { color: #777; font-size: 12px; }
+</style>
+</head>
+<body>
+<h1>dnsbridge</h1>
+<div id="summary"><span id="ready">connecting…</span><span id="cache"></span><span id="count"></span></div>
+<h2>Sources</h2>
+<table><thead><tr><th>source</th><th>state</th><th>last sync</th><th>watched services</th><th>watch events</th><th>decode failures</th><th>detail</th></tr></thead>
+<tbody id="sources"></tbody></table>
+<h2>Services</h2>
+<input id="filter" type="search" placeholder="filter services">
+<table><thead><tr><th>provider</th><th>priority</th><th>weight</th><th>tags</th><th>source</th><th>health</th><th>origin</th></tr></thead>
+<tbody id="services"></tbody></table>
+<h2>Recent changes</h2>
+<table><thead><tr><th>time</th><th>service</th><th>added</th><th>removed</th><th>providers</th></tr></thead>
+<tbody id="changes"></tbody></table>
+<script>
+"use strict";
+const services = new Map();
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
+  for (const child of children) node.append(child === undefined || child === null ? "" : String(child));
+  return node;
+}
+
+function row(cells, attrs) {
+  const tr = el("tr", attrs);
+  for (const cell of cells) tr.append(cell instanceof Node ? cell : el("td", {}, cell));
+  return tr;
+}
+
+function time(ms) {
+  return ms ? new Date(ms).toLocaleTimeString() : "never";
+}
+
+function hostPort(p) {
+  return (p.host.includes(":") ? "[" + p.host + "]" : p.host) + ":" + p.port + (p.endpoint ? " (" + p.endpoint + ")" : "");
+}
+
+function renderServices() {
+  const filter = $("filter").value.trim().toLowerCase();
+  const rows = [];
+  for (const name of [...services.keys()].sort()) {
+    if (filter && !name.includes(filter)) continue;
+    const service = services.get(name);
+    const head = el("td", { colspan: "7" }, name + " — " + service.providers.length + " provider" + (service.providers.length === 1 ? "" : "s"));
+    rows.push(row([head], { class: "service", "data-service": name }));
+    for (const p of service.providers) {
+      rows.push(row([hostPort(p), p.priority, p.weight, p.tags.join(", "), p.source, el("td", { class: p.health }, p.health), el("td", { class: "muted" }, p.origin)],
+        { "data-provider": hostPort(p), "data-of": name }));
+    }
+  }
+  $("services").replaceChildren(...rows);
+  $("count").textContent = services.size + " services";
+}
+
+function renderStatus(status) {
+  $("ready").textContent = status.ready ? "ready" : "not ready";
+  $("ready").className = status.ready ? "live" : "down";
+  $("ready").title = status.readiness.join("\\n");
+  const cache = status.cache;
+  const ratio = !cache || cache.hitRatio === null ? "–" : (100 * cache.hitRatio).toFixed(1) + "%";
+  $("cache").textContent = cache ? "cache hit ratio " + ratio + " (" + cache.size + " answers cached)" : "cache: in the DNS workers (see /metrics)";
+  $("sources").replaceChildren(...status.sources.map((s) =>
+    row([s.name, el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, s.watchEvents, s.decodeFailures, s.detail || ""],
+      { "data-source": s.name })));
+  $("changes").replaceChildren(...status.changes.map(renderChange));
+}
+
+function renderChange(c) {
+  return row([time(c.at), c.service, c.added.join(", "), c.removed.join(", "), c.providers]);
+}
+
+function applyService(service) {
+  if (service.providers.length) services.set(service.name, service);
+  else services.delete(service.name);
+  renderServices();
+}
+
+const events = new EventSource("/events");
+events.addEventListener("snapshot", (e) => {
+  const snapshot = JSON.parse(e.data);
+  services.clear();
+  for (const service of snapshot.services) services.set(service.name, service);
+  renderServices();
+  renderStatus(snapshot.status);
+});
+events.addEventListener("service", (e) => applyService(JSON.parse(e.data)));
+events.addEventListener("status", (e) => renderStatus(JSON.parse(e.data)));
+events.addEventListener("error", () => { $("ready").textContent = "disconnected, retrying…"; $("ready").className = "down"; });
+$("filter").addEventListener("input", renderServices);
+</script>
+</body>
+</html>
+`;
