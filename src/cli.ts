@@ -5,7 +5,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type Config } from './config/load.js';
 import { serveOptions } from './config/schema.js';
+import { reloadOnSignal, type Reloadable } from './lifecycle/reload-signal.js';
 import { createLogger } from './log.js';
+import { addDoctorOptions, doctor } from './ops/cli/doctor.js';
+import { lookupCommand } from './ops/cli/lookup.js';
+import { lsCommand } from './ops/cli/ls.js';
 import { addRegisterCommand } from './register/command.js';
 import type { Logger } from 'pino';
 import { startBridge } from './serve.js';
@@ -59,12 +63,13 @@ async function serve(command: Command): Promise<void> {
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  reloadOnSignal(running, () => configOf(command), log);
   // A worker leaves Ctrl-C to its primary, which stops the workers itself.
   if (cluster.isWorker) process.on('SIGINT', () => {});
   else process.once('SIGINT', () => void stop('SIGINT'));
 }
 
-function startServing(config: Config, log: Logger, workers: number): Promise<{ close(): Promise<void> }> {
+function startServing(config: Config, log: Logger, workers: number): Promise<Reloadable & { close(): Promise<void> }> {
   if (workers <= 1) return startBridge(config, log);
   return cluster.isPrimary ? startPrimary(config, log, workers) : startWorker(config, log);
 }
@@ -84,6 +89,10 @@ export async function main(argv: string[]): Promise<void> {
     (_, command: Command) => check(command),
   );
   addRegisterCommand(program);
+  for (const command of [lsCommand(), lookupCommand()]) program.addCommand(command.copyInheritedSettings(program));
+  addDoctorOptions(addServeOptions(program.command('doctor').description('check this host for what keeps programs from reaching the bridge'))).action(
+    async (_, command: Command) => void (process.exitCode = await doctor(configOf(command), command.opts())),
+  );
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -3,10 +3,12 @@ import { AnswerCache } from './cache/answer-cache.js';
 import type { Config } from './config/load.js';
 import { RRClass, RRType } from './dns/constants.js';
 import { Forwarder } from './forward/forwarder.js';
+import { needsRestart, staleAfterReload } from './lifecycle/dns-reload.js';
 import { Metrics } from './ops/metrics.js';
+import { QueryLog } from './ops/query-log.js';
 import type { ProviderView } from './registry/view.js';
 import { ClientAcl } from './server/acl.js';
-import { QueryHandler } from './server/handler.js';
+import { QueryHandler, type HandlerDeps } from './server/handler.js';
 import { RateLimiter } from './server/rate-limit.js';
 import { Router } from './server/router.js';
 import { TcpListener } from './server/tcp.js';
@@ -22,40 +24,54 @@ export interface DnsPath {
   tcp: TcpListener;
   /** `exclusive: false` lets cluster workers share the primary's sockets. */
   listen(exclusive: boolean): Promise<void>;
+  /**
+   * Takes a new configuration without closing the sockets: zone, routes, ACL and query log are
+   * rebuilt and only the cached answers they change are dropped. Throws, changing nothing, when
+   * the configuration cannot be used.
+   */
+  reload(config: Config): DnsReload;
+  /** Stops taking queries, answers those in flight, closes the sockets. */
   close(): Promise<void>;
 }
+
+export interface DnsReload {
+  /** Cached answers dropped because the new configuration answers them differently. */
+  dropped: number;
+  /** Changed options that only a restart applies. */
+  restartNeeded: string[];
+}
+
+/** The parts of the DNS path made from the configuration: what a reload replaces. */
+type ConfiguredParts = Pick<HandlerDeps, 'zone' | 'router' | 'acl' | 'observer' | 'recursionAvailable'>;
 
 /** Wires socket -> question -> cache -> zone/forwarder, and registry changes -> cache invalidation. */
 export function createDnsPath(config: Config, view: ProviderView, log: Logger): DnsPath {
   const metrics = new Metrics();
   const cache = new AnswerCache({ max: config['cache-size'] });
   const forwarder = new Forwarder({ timeoutMs: config['upstream-timeout'], maxInFlight: 4096 }, metrics);
+  let current = config;
   const hosts = new HostAddresses(
     async (name, type) => {
-      const { reply, inspected } = await forwarder.forward(config.upstreams, { name, type: RRType[type], class: RRClass.IN });
+      const { reply, inspected } = await forwarder.forward(current.upstreams, { name, type: RRType[type], class: RRClass.IN });
       return addressesFromAnswer(reply, inspected.records, type, 30);
     },
     { failureTtlMs: 30_000, minTtlMs: 5_000, maxTtlMs: 3_600_000, idleMs: 15 * 60_000 },
   );
-  const zone = new ServiceZone({ domain: config.domain, ttl: config.ttl, hostWaitMs: Math.min(1000, config['upstream-timeout']) }, view, hosts);
+  const configured = (next: Config, previous?: ConfiguredParts): ConfiguredParts => ({
+    zone: previous && sameZone(previous.zone, next) ? previous.zone : new ServiceZone(zoneOptions(next), view, hosts),
+    router: new Router(next.domain, next.zone, next.upstreams),
+    acl: new ClientAcl(next.allow),
+    observer: next['query-log'] ? new QueryLog(metrics, log) : metrics,
+    recursionAvailable: next.upstreams.length > 0,
+  });
+  let parts = configured(config);
   view.onChange((service) => cache.invalidate(service));
   hosts.onChange((host) => {
-    for (const service of zone.servicesUsingHost(host)) cache.invalidate(service);
+    for (const service of parts.zone.servicesUsingHost(host)) cache.invalidate(service);
   });
   metrics.watchCache(cache);
-  const handler = new QueryHandler(
-    {
-      cache,
-      zone,
-      router: new Router(config.domain, config.zone, config.upstreams),
-      forwarder,
-      registry: view,
-      acl: new ClientAcl(config.allow),
-      observer: config['query-log'] ? withQueryLog(metrics, log) : metrics,
-      recursionAvailable: config.upstreams.length > 0,
-    },
-    { zoneCacheMs: 300_000, maxForwardTtl: 86_400 },
-  );
+  const shared = { cache, forwarder, registry: view };
+  const handler = new QueryHandler({ ...shared, ...parts }, { zoneCacheMs: 300_000, maxForwardTtl: 86_400 });
   const limiter = config['rate-limit'] ? new RateLimiter({ perSecond: config['rate-limit'], slip: config['rate-limit-slip'] }) : undefined;
   const udp = new UdpListener(handler, log, limiter);
   const tcp = new TcpListener(handler, { idleMs: 10_000, frameMs: 5_000, maxConnections: 1000, maxInFlightPerConnection: 64, maxPendingBytes: 1 << 20 }, log);
@@ -68,6 +84,15 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
       await udp.listen(config.listen, exclusive);
       await tcp.listen(config.listen, exclusive);
     },
+    reload(next) {
+      const nextParts = configured(next, parts);
+      handler.use({ ...shared, ...nextParts });
+      const dropped = cache.drop(staleAfterReload({ config: current, router: parts.router }, { config: next, router: nextParts.router }));
+      const restartNeeded = needsRestart(current, next);
+      [current, parts] = [next, nextParts];
+      log.level = next['log-level'];
+      return { dropped, restartNeeded };
+    },
     async close() {
       await Promise.all([udp.close(), tcp.close()]);
       hosts.stop();
@@ -76,12 +101,12 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
   };
 }
 
-function withQueryLog(metrics: Metrics, log: Logger): Metrics {
-  const queryLog = log.child({ log: 'query' });
-  const answered = metrics.answered.bind(metrics);
-  metrics.answered = (event) => {
-    answered(event);
-    queryLog.info(event, 'query');
-  };
-  return metrics;
+function zoneOptions(config: Config): ServiceZone['options'] {
+  return { domain: config.domain, ttl: config.ttl, hostWaitMs: Math.min(1000, config['upstream-timeout']) };
+}
+
+/** The zone is kept when its options stay: it remembers which services use which provider hostnames. */
+function sameZone(zone: ServiceZone, config: Config): boolean {
+  const next = zoneOptions(config);
+  return zone.options.domain === next.domain && zone.options.ttl === next.ttl && zone.options.hostWaitMs === next.hostWaitMs;
 }

@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import type { AnswerCache } from './cache/answer-cache.js';
 import type { Config } from './config/load.js';
-import { createDnsPath } from './dns-path.js';
+import { createDnsPath, type DnsReload } from './dns-path.js';
+import type { Endpoint } from './forward/endpoint.js';
+import { SourceSet, type SourceReload } from './lifecycle/source-set.js';
 import type { Metrics } from './ops/metrics.js';
+import { startOpsServer } from './ops/ops-server.js';
 import { Registry, type RegistryOptions } from './registry/registry.js';
 import type { Source } from './registry/source.js';
 import type { TcpListener } from './server/tcp.js';
@@ -17,8 +20,18 @@ export interface Bridge {
   metrics: Metrics;
   udp: UdpListener;
   tcp: TcpListener;
+  /** Where the status page, metrics and API listen (`--http`). */
+  http: Endpoint;
+  /**
+   * Applies a new configuration without closing the DNS sockets (SIGHUP). Throws, changing
+   * nothing, when a source cannot be made from it.
+   */
+  reload(config: Config): Promise<BridgeReload>;
+  /** Stops taking queries, answers those in flight, closes the sources. */
   close(): Promise<void>;
 }
+
+export type BridgeReload = DnsReload & SourceReload;
 
 /** Services stay watched 15 minutes after their last query; 10,000 services must fit with room. */
 export const registryOptions: RegistryOptions = { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500 };
@@ -27,20 +40,41 @@ export const registryOptions: RegistryOptions = { maxServices: 50_000, idleRelea
 export async function startBridge(config: Config, log: Logger, sources: Source[] = createSources(config, log)): Promise<Bridge> {
   const registry = new Registry(sources, registryOptions);
   const dns = createDnsPath(config, registry, log);
+  const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
   dns.metrics.watchSources(registry);
   registry.start();
   await dns.listen(true);
+  let listening = true;
+  const ops = await startOpsServer(
+    { registry, cache: () => dns.cache, metrics: () => dns.metrics.registry.metrics(), listening: () => listening },
+    config.http,
+    log,
+  ).catch(async (error: Error) => {
+    await Promise.all([dns.close(), registry.stop()]);
+    throw error;
+  });
   log.info({ listen: config.listen, domain: config.domain, upstreams: config.upstreams, sources: sources.map((s) => s.name) }, 'dnsbridge listening');
-  return {
+  const bridge: Bridge = {
     config,
     registry,
     cache: dns.cache,
     metrics: dns.metrics,
     udp: dns.udp,
     tcp: dns.tcp,
+    http: ops.address,
+    async reload(next) {
+      const sourcesPlan = sourceSet.prepare(next);
+      const dnsResult = dns.reload(next);
+      const sourcesResult = await sourcesPlan.apply();
+      bridge.config = next;
+      return { ...dnsResult, ...sourcesResult };
+    },
     async close() {
+      listening = false;
       await dns.close();
+      await ops.close();
       await registry.stop();
     },
   };
+  return bridge;
 }

@@ -30,6 +30,8 @@ export class AnswerCache {
   /** Invalidation count, and when each service was last invalidated on that count. */
   private generation = 0;
   private readonly invalidatedAt = new Map<string, number>();
+  /** The count at the last `drop`: answers built before it used settings a reload replaced. */
+  private droppedAt = -1;
   hits = 0;
   misses = 0;
   invalidations = 0;
@@ -66,7 +68,7 @@ export class AnswerCache {
 
   /** True when one of `services` was invalidated after `mark`: an answer built meanwhile may be stale. */
   changedSince(mark: number, services: readonly string[]): boolean {
-    return services.some((service) => (this.invalidatedAt.get(service) ?? -1) >= mark);
+    return this.droppedAt >= mark || services.some((service) => (this.invalidatedAt.get(service) ?? -1) >= mark);
   }
 
   /** Drops every answer built from `service`; returns how many. */
@@ -79,6 +81,15 @@ export class AnswerCache {
     this.byService.delete(service);
     this.invalidations += count;
     return count;
+  }
+
+  /** Drops every answer `stale(key, entry)` picks (a configuration reload); returns how many. */
+  drop(stale: (key: string, entry: CachedAnswer) => boolean): number {
+    this.droppedAt = this.generation++;
+    const keys: string[] = [];
+    for (const [key, entry] of this.lru.entries()) if (stale(key, entry)) keys.push(key);
+    for (const key of keys) this.lru.delete(key);
+    return keys.length;
   }
 
   clear(): void {

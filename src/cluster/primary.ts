@@ -2,7 +2,11 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/load.js';
+import type { Endpoint } from '../forward/endpoint.js';
+import { needsRestart } from '../lifecycle/dns-reload.js';
+import { SourceSet, type SourceReload } from '../lifecycle/source-set.js';
 import { Metrics } from '../ops/metrics.js';
+import { startOpsServer } from '../ops/ops-server.js';
 import { Registry } from '../registry/registry.js';
 import type { Source } from '../registry/source.js';
 import { registryOptions } from '../serve.js';
@@ -14,8 +18,12 @@ import type { PrimaryMessage, WorkerMessage } from './messages.js';
 export interface Primary {
   registry: Registry;
   hub: WorkerHub;
+  /** Where the status page, metrics and API listen (`--http`). */
+  http: Endpoint;
   /** Prometheus text: the sum over workers, plus the primary's own source figures. */
   metricsText(): Promise<string>;
+  /** Reloads the sources here and tells every worker to reload its DNS path (SIGHUP). */
+  reload(config: Config): Promise<SourceReload & { restartNeeded: string[] }>;
   close(): Promise<void>;
 }
 
@@ -28,6 +36,8 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
   const sourceMetrics = new Metrics();
   sourceMetrics.watchSources(registry);
   const aggregator = new AggregatorRegistry();
+  const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
+  let current = config;
   let stopping = false;
   registry.start();
 
@@ -47,13 +57,26 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
   };
   await Promise.all(Array.from({ length: workers }, fork));
   log.info({ listen: config.listen, domain: config.domain, workers, sources: sources.map((s) => s.name) }, 'dnsbridge listening');
+  const metricsText = async () => {
+    const [summed, own] = await Promise.all([aggregator.clusterMetrics(), sourceMetrics.registry.metrics()]);
+    return `${summed}\n${own}`;
+  };
+  // The answer cache lives in the workers: the page shows its figures through /metrics only.
+  const ops = await startOpsServer({ registry, cache: () => undefined, metrics: metricsText, listening: () => !stopping }, config.http, log);
 
   return {
     registry,
     hub,
-    async metricsText() {
-      const [summed, own] = await Promise.all([aggregator.clusterMetrics(), sourceMetrics.registry.metrics()]);
-      return `${summed}\n${own}`;
+    http: ops.address,
+    metricsText,
+    async reload(next) {
+      const plan = sourceSet.prepare(next);
+      hub.broadcast({ kind: 'dnsbridge:reload' });
+      const result = await plan.apply();
+      const restartNeeded = needsRestart(current, next);
+      current = next;
+      log.level = next['log-level'];
+      return { ...result, restartNeeded };
     },
     async close() {
       stopping = true;
@@ -61,6 +84,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
         (worker) => new Promise<void>((resolve) => (worker!.isDead() ? resolve() : (worker!.once('exit', () => resolve()), worker!.kill('SIGTERM')))),
       );
       await Promise.all(exits);
+      await ops.close();
       await registry.stop();
     },
   };

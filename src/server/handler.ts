@@ -51,9 +51,14 @@ export class QueryHandler {
   private readonly inFlight = new Map<string, Promise<CachedAnswer>>();
 
   constructor(
-    private readonly deps: HandlerDeps,
+    private deps: HandlerDeps,
     private readonly options: HandlerOptions,
   ) {}
+
+  /** Swaps in parts a configuration reload rebuilt; the sockets and the cache stay. */
+  use(deps: HandlerDeps): void {
+    this.deps = deps;
+  }
 
   handle(msg: Buffer, client: string, tcp: boolean): HandlerResult {
     const started = performance.now();

@@ -8,6 +8,10 @@ import type { RateLimiter } from './rate-limit.js';
 /** The UDP listener: each datagram is one query; an answer that throws is logged, never fatal. */
 export class UdpListener {
   private socket?: dgram.Socket;
+  /** Answers still being worked out; close() waits for them. */
+  private inFlight = 0;
+  private closing = false;
+  private drained?: () => void;
 
   constructor(
     private readonly handler: QueryHandler,
@@ -29,11 +33,15 @@ export class UdpListener {
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
+  /** Stops taking queries (a client retries at its next server), sends the answers in flight, closes. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await new Promise<void>((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
   }
 
   private onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closing) return;
     try {
       const decision = this.limiter?.decide(rinfo.address) ?? 'answer';
       if (decision !== 'answer') {
@@ -43,7 +51,14 @@ export class UdpListener {
       }
       const result = this.handler.handle(msg, rinfo.address, false);
       if (result instanceof Buffer) socket.send(result, rinfo.port, rinfo.address);
-      else if (result instanceof Promise) result.then((out) => out && socket.send(out, rinfo.port, rinfo.address), (error) => this.fail(error));
+      else if (result instanceof Promise) {
+        this.inFlight++;
+        result
+          // Settles once the datagram left, so close() never cuts an answer off.
+          .then((out) => out && new Promise((sent) => socket.send(out, rinfo.port, rinfo.address, sent)))
+          .catch((error) => this.fail(error))
+          .finally(() => --this.inFlight === 0 && this.drained?.());
+      }
     } catch (error) {
       this.fail(error);
     }

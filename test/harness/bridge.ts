@@ -10,6 +10,8 @@ export interface BridgeProcess extends Running {
   host: string;
   /** `127.0.0.1:PORT`, for c-ares' setServers and dig. */
   address: string;
+  /** `127.0.0.1:PORT` of the status page, metrics and API (`--http`). */
+  http: string;
 }
 
 /**
@@ -22,12 +24,16 @@ export async function startBridge(args: string[], options: { env?: NodeJS.Proces
   const listen = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   // One process unless a test asks for workers: quicker to start, and logs come from one place.
   const defaults = [...(args.includes('--upstream') ? [] : ['--upstream', '127.0.0.1:9']), ...(args.includes('--workers') ? [] : ['--workers', '1'])];
+  // Each bridge gets its own HTTP port: the default 8053 would be shared by bridges running at once.
+  const http = args.includes('--http') ? args[args.indexOf('--http') + 1] : `127.0.0.1:${await freePort()}`;
+  if (!args.includes('--http')) defaults.push('--http', http);
+  const [httpHost, httpPort] = [http.slice(0, http.lastIndexOf(':')), Number(http.slice(http.lastIndexOf(':') + 1))];
   const running = await startProcess(process.execPath, [CLI, 'serve', '--listen', listen, ...defaults, ...args], {
     env: { ...process.env, ...options.env },
-    ready: () => accepts(host, port),
+    ready: async () => (await accepts(host, port)) && accepts(httpHost, httpPort),
     name: 'dnsbridge',
   });
-  return { ...running, port, host, address: listen };
+  return { ...running, port, host, address: listen, http };
 }
 
 /** Runs the CLI to completion: exit code and output. */

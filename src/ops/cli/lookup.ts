@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import type { ServiceJson } from '../api.js';
+import { providerLabel } from '../changes.js';
+import { getJson, httpOption, parseHttp, reportingApiErrors } from './bridge-client.js';
+import { table } from './table.js';
+
+/** `dnsbridge lookup NAME`: a service's providers as a running bridge sees them, with their sources. */
+export function lookupCommand(): Command {
+  return new Command('lookup')
+    .description("show a service's providers and where each comes from (through a running bridge's HTTP API)")
+    .argument('<service>', 'service name: api for api.service.local')
+    .addOption(httpOption())
+    .option('--json', 'print the API answer as it is')
+    .action(reportingApiErrors(lookup));
+}
+
+async function lookup(service: string, options: { http: string; json?: boolean }): Promise<void> {
+  const path = `/api/services/${encodeURIComponent(service)}`;
+  const { status, body } = await getJson<ServiceJson & { message?: string }>(parseHttp(options.http), path, [200, 404]);
+  if (options.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  else if (status === 404) process.stderr.write(`${body.message ?? `no providers of ${service}`}\n`);
+  else process.stdout.write(formatProviders(body));
+  if (status === 404) process.exitCode = 1;
+}
+
+export function formatProviders(service: ServiceJson): string {
+  const rows = service.providers.map((p) => [providerLabel(p), p.priority, p.weight, p.tags.join(',') || '-', p.source, p.health, p.origin]);
+  return table(['provider', 'priority', 'weight', 'tags', 'source', 'health', 'origin'], rows);
+}

@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import type { ServiceJson, StatusJson } from '../api.js';
+import { getJson, httpOption, parseHttp, reportingApiErrors } from './bridge-client.js';
+import { table } from './table.js';
+
+/** `dnsbridge ls`: every service a running bridge sees, and its sources' state. */
+export function lsCommand(): Command {
+  return new Command('ls')
+    .description('list the services a running bridge sees, and its sources (through its HTTP API)')
+    .addOption(httpOption())
+    .option('--json', 'print the API answers as they are')
+    .action(reportingApiErrors(ls));
+}
+
+async function ls(options: { http: string; json?: boolean }): Promise<void> {
+  const http = parseHttp(options.http);
+  const [{ body: services }, { body: status }] = await Promise.all([
+    getJson<{ services: ServiceJson[] }>(http, '/api/services'),
+    getJson<StatusJson>(http, '/api/status'),
+  ]);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ...services, sources: status.sources }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${formatServices(services.services)}\n${formatSources(status)}`);
+}
+
+export function formatServices(services: readonly ServiceJson[]): string {
+  if (!services.length) return 'no services with providers yet\n';
+  const rows = services.map((s) => {
+    const sources = [...new Set(s.providers.map((p) => p.source))].join(',');
+    const stale = s.providers.filter((p) => p.health === 'stale').length;
+    return [s.name, s.providers.length, sources, stale ? `${stale} stale` : 'live'];
+  });
+  return table(['service', 'providers', 'sources', 'health'], rows);
+}
+
+function formatSources(status: StatusJson): string {
+  if (!status.sources.length) return 'no sources configured\n';
+  const rows = status.sources.map((s) => [s.name, s.state, s.lastSync ? new Date(s.lastSync).toISOString() : 'never', s.watchedServices, s.detail ?? '']);
+  return `${table(['source', 'state', 'last sync', 'services', 'detail'], rows)}${status.ready ? 'ready' : 'NOT READY'}\n`;
+}

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load.js';
+import { RRClass, RRType } from '../../dns/constants.js';
+import { formatEndpoint, type Endpoint } from '../../forward/endpoint.js';
+import { Forwarder } from '../../forward/forwarder.js';
+import type { Source } from '../../registry/source.js';
+import { createSources } from '../../sources/index.js';
+import type { Check } from './check.js';
+
+/** Asks every upstream and every `--zone` server for the root's NS: any answer means it is reachable. */
+export async function checkUpstreams(config: Config): Promise<Check[]> {
+  const targets: { role: string; server: Endpoint }[] = [
+    ...config.upstreams.map((server) => ({ role: config.upstream ? 'upstream' : 'upstream (from resolv.conf)', server })),
+    ...[...config.zone].flatMap(([zone, servers]) => servers.map((server) => ({ role: `--zone ${zone}`, server }))),
+  ];
+  if (!targets.length) return [{ status: 'warn', subject: 'upstreams', found: 'none: names outside our domain are REFUSED', fix: 'give --upstream HOST:PORT' }];
+  const forwarder = new Forwarder({ timeoutMs: config['upstream-timeout'], maxInFlight: targets.length });
+  try {
+    return await Promise.all(targets.map(({ role, server }) => askRoot(forwarder, role, server)));
+  } finally {
+    forwarder.close();
+  }
+}
+
+async function askRoot(forwarder: Forwarder, role: string, server: Endpoint): Promise<Check> {
+  const subject = `${role} ${formatEndpoint(server)}`;
+  try {
+    await forwarder.forward([server], { name: '', type: RRType.NS, class: RRClass.IN });
+    return { status: 'ok', subject, found: 'answers' };
+  } catch (error) {
+    return { status: 'fail', subject, found: `no answer: ${(error as Error).message}`, fix: 'check that it runs and that no firewall drops port 53 to it, or change --upstream/--zone' };
+  }
+}
+
+/** Starts every configured source on its own, waits up to `waitMs` for it to connect, and stops it. */
+export async function checkSources(config: Config, log: Logger, waitMs: number): Promise<Check[]> {
+  const sources = createSources(config, log);
+  if (!sources.length) {
+    return [{ status: 'warn', subject: 'sources', found: 'none configured: every service name is NXDOMAIN', fix: 'give --file, --zookeeper, --etcd or --consul' }];
+  }
+  return Promise.all(sources.map((source) => tryConnect(source, waitMs)));
+}
+
+async function tryConnect(source: Source, waitMs: number): Promise<Check> {
+  const subject = `source ${source.name}`;
+  source.start({ replace: () => {} });
+  const deadline = Date.now() + waitMs;
+  while (source.status().state !== 'connected' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const status = source.status();
+  await source.stop();
+  if (status.state === 'connected') return { status: 'ok', subject, found: 'connected' };
+  return {
+    status: 'fail',
+    subject,
+    found: `${status.state} after ${waitMs / 1000} s${status.detail ? `: ${status.detail}` : ''}`,
+    fix: 'check that the registry runs and that its address, credentials and TLS files are right',
+  };
+}
