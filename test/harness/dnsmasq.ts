@@ -6,6 +6,8 @@ export interface DnsmasqOptions {
   /** Lines of dnsmasq configuration, e.g. `host-record=web.example.test,192.0.2.10`. */
   config: string[];
   port?: number;
+  /** A command that starts dnsmasq for us, e.g. `ip netns exec NS` to run it inside a network namespace. */
+  launcher?: string[];
 }
 
 export interface Dnsmasq extends Running {
@@ -31,7 +33,8 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
     '--log-facility=-',
     ...options.config.map((line) => `--${line}`),
   ];
-  const running = await startProcess(binary, args, {
+  const [command, ...launcherArgs] = [...(options.launcher ?? []), binary];
+  const running = await startProcess(command, [...launcherArgs, ...args], {
     ready: (output) => output.includes('started') || output.includes('compile time options'),
     name: 'dnsmasq',
   });
