@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { Source } from '../registry/source.js';
+import { consulSource } from './consul/setup.js';
 import { FileSource } from './file/source.js';
 import { zooKeeperSource } from './zookeeper/setup.js';
 
@@ -8,6 +9,7 @@ import { zooKeeperSource } from './zookeeper/setup.js';
 export function createSources(config: Config, log: Logger): Source[] {
   const sources: Source[] = [];
   if (config.file) sources.push(new FileSource(config.file, log.child({ source: 'file' })));
+  if (config.consul) sources.push(consulSource(config.consul, config['consul-token-file'], log));
   if (config.zookeeper) sources.push(zooKeeperSource(config.zookeeper, config, log));
   return sources;
 }
