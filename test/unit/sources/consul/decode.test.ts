@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeHealthEntries } from '../../../../src/sources/consul/decode.js';
+
+/** A `/v1/health/service/web` entry as Consul returns it, with `service` fields overridden. */
+function entry(node: string, nodeAddress: string, service: Record<string, unknown>): unknown {
+  return {
+    Node: { ID: `id-${node}`, Node: node, Address: nodeAddress, Datacenter: 'dc1' },
+    Service: { ID: `web-${node}`, Service: 'web', Tags: [], Address: '', Port: 8080, Weights: { Passing: 1, Warning: 1 }, ...service },
+    Checks: [{ CheckID: 'serfHealth', Status: 'passing' }],
+  };
+}
+
+describe('decodeHealthEntries: health entries to providers', () => {
+  it('takes Service.Address, port, tags and Weights.Passing as the SRV weight', () => {
+    const { providers, warnings } = decodeHealthEntries('web', [
+      entry('n1', '10.0.0.1', { Address: '10.1.0.1', Port: 9090, Tags: ['Canary', 'v2'], Weights: { Passing: 7, Warning: 1 } }),
+    ]);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(providers, [{ host: '10.1.0.1', port: 9090, priority: 10, weight: 7, tags: ['canary', 'v2'], origin: 'consul:n1/web-n1' }]);
+  });
+
+  it('falls back to Node.Address when the service has no address, and to weight 1 without Weights', () => {
+    const { providers } = decodeHealthEntries('web', [entry('n2', 'node2.dc1.example', { Weights: undefined, Tags: null })]);
+    assert.deepEqual(providers, [{ host: 'node2.dc1.example', port: 8080, priority: 10, weight: 1, tags: [], origin: 'consul:n2/web-n2' }]);
+  });
+
+  it('skips malformed entries with a warning naming the service and node, and keeps the rest', () => {
+    const { providers, warnings } = decodeHealthEntries('web', [
+      entry('good', '10.0.0.1', {}),
+      entry('noport', '10.0.0.2', { Port: 0 }),
+      entry('noaddr', '', {}),
+      entry('badweight', '10.0.0.4', { Weights: { Passing: -1 } }),
+      { Node: { Node: 'noservice' } },
+      'not an object',
+    ]);
+    assert.deepEqual(providers.map((p) => p.host), ['10.0.0.1']);
+    assert.equal(warnings.length, 5);
+    assert.match(warnings[0], /consul service "web" on node "noport" \(instance "web-noport"\) skipped: port 0 is not 1-65535/);
+    assert.match(warnings[1], /on node "noaddr".*neither Service.Address nor Node.Address/);
+    assert.match(warnings[2], /on node "badweight".*weight -1/);
+    assert.match(warnings[3], /on node "noservice".*no "Service" object/);
+    assert.match(warnings[4], /entry 5 skipped/);
+  });
+});
