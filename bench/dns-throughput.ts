@@ -1,5 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridge } from '../test/harness/bridge.js';
 import { startDnsmasq } from '../test/harness/dnsmasq.js';
@@ -25,7 +25,8 @@ export const dnsThroughput: Benchmark = {
     const peer = await startDnsmasq({ config: [...dnsmasqRecords, 'local-ttl=3600', `server=127.0.0.1#${origin.port}`, 'cache-size=10000'] });
     const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-bench-'));
     await writeFile(join(dir, 'services.yaml'), 'api: ["10.0.0.1:8080"]\n');
-    const bridge = await startBridge(['--file', join(dir, 'services.yaml'), '--upstream', origin.address, '--log-level', 'warn']);
+    const bridgeArgs = ['--file', join(dir, 'services.yaml'), '--upstream', origin.address, '--log-level', 'warn'];
+    const bridge = await startBridge([...bridgeArgs, '--workers', '1']);
     const cases: [string, string][] = [
       ['cached A', 'api.service.local A'],
       ['cached SRV', 'api.service.local SRV'],
@@ -37,7 +38,7 @@ export const dnsThroughput: Benchmark = {
         const ours = await dnsperf({ host: '127.0.0.1', port: bridge.port }, [query], SECONDS);
         const theirs = await dnsperf({ host: '127.0.0.1', port: peer.port }, [query], SECONDS);
         rows.push([
-          label,
+          `${label}, 1 process`,
           Math.round(ours.qps),
           ours.avgLatencyMs.toFixed(3),
           Math.round(theirs.qps),
@@ -45,9 +46,29 @@ export const dnsThroughput: Benchmark = {
           (ours.qps / theirs.qps).toFixed(2),
         ]);
       }
+      await bridge.stop();
+      rows.push(...(await workerRows(bridgeArgs, peer.port)));
     } finally {
       await Promise.all([bridge.stop(), peer.stop(), origin.stop()]);
     }
     console.log(table(['query', 'dnsbridge q/s', 'dnsbridge avg ms', 'dnsmasq q/s', 'dnsmasq avg ms', 'ratio'], rows));
   },
 };
+
+/** Cached A queries/s with 2 and one-per-core (`--workers 0`) worker processes, against dnsmasq again. */
+async function workerRows(bridgeArgs: string[], peerPort: number): Promise<(string | number)[][]> {
+  const rows: (string | number)[][] = [];
+  for (const workers of ['2', '0']) {
+    const bridge = await startBridge([...bridgeArgs, '--workers', workers]);
+    try {
+      await dnsperf({ host: '127.0.0.1', port: bridge.port }, ['api.service.local A'], 1);
+      const ours = await dnsperf({ host: '127.0.0.1', port: bridge.port }, ['api.service.local A'], SECONDS);
+      const theirs = await dnsperf({ host: '127.0.0.1', port: peerPort }, ['api.service.local A'], SECONDS);
+      const label = workers === '0' ? `cached A, ${availableParallelism()} workers (one per core)` : `cached A, ${workers} workers`;
+      rows.push([label, Math.round(ours.qps), ours.avgLatencyMs.toFixed(3), Math.round(theirs.qps), theirs.avgLatencyMs.toFixed(3), (ours.qps / theirs.qps).toFixed(2)]);
+    } finally {
+      await bridge.stop();
+    }
+  }
+  return rows;
+}
