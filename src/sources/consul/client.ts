@@ -51,11 +51,11 @@ const SLACK_MS = 5000;
  * `index`, `wait`, `timeout` and `ctx`, so every cast stays here.
  */
 export function createConsulCatalog(url: string, token: string | undefined): ConsulCatalog {
-  const base = url.replace(/\/+$/, '');
-  const options = { baseUrl: `${base}/v1`, defaults: token ? { token } : undefined };
+  const options = { baseUrl: `${url.replace(/\/+$/, '')}/v1`, defaults: token ? { token } : undefined };
   const consul = new Consul(options as ConstructorParameters<typeof Consul>[0]);
   const health = consul.health.service.bind(consul.health) as unknown as Call;
   const leader = consul.status.leader.bind(consul.status) as unknown as Call;
+  const base = withoutCredentials(url);
   return {
     url: base,
     async passingInstances(query) {
@@ -91,6 +91,14 @@ async function call(method: Call, where: string, signal: AbortSignal, options: R
   } finally {
     signal.removeEventListener('abort', cancel);
   }
+}
+
+/** The URL as logs and status show it: user:password, if any, left out. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/+$/, '');
 }
 
 function indexOf(headers: Record<string, string | undefined>, where: string): bigint {
