@@ -15,12 +15,9 @@ const n1: DoubleInstance = { node: 'n1', nodeAddress: '10.0.0.1', address: '10.1
 const n2: DoubleInstance = { node: 'n2', nodeAddress: '10.0.0.2', port: 8081, weight: 5 };
 const n3: DoubleInstance = { node: 'n3', nodeAddress: '10.0.0.3', port: 8082 };
 
-/**
- * One bridge process; a single DNS process so "the next answer" is well defined, and its HTTP
- * side on a free port so bridges running side by side do not collide.
- */
-async function bridgeFor(double: ConsulHttpDouble, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<BridgeProcess> {
-  return startBridge(['--consul', double.url, '--workers', '1', '--http', `127.0.0.1:${await freePort()}`, ...args], { env });
+/** One bridge; a single DNS process so "the next answer" is well defined. */
+function bridgeFor(double: ConsulHttpDouble, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<BridgeProcess> {
+  return startBridge(['--consul', double.url, '--workers', '1', ...args], { env });
 }
 
 async function srv(bridge: BridgeProcess, name = 'web.service.local'): Promise<string[]> {
