@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
-import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type Config } from './config/load.js';
@@ -42,11 +41,7 @@ function flagsOf(command: Command): Record<string, unknown> {
 }
 
 function configOf(command: Command): Config {
-  const config = loadConfig({ flags: flagsOf(command), env: process.env, file: command.opts().config });
-  if (config.file && !existsSync(config.file)) {
-    throw new ConfigError([{ key: '--file (DNSBRIDGE_FILE, "file" in the config file)', message: `${config.file} does not exist` }]);
-  }
-  return config;
+  return loadConfig({ flags: flagsOf(command), env: process.env, file: command.opts().config });
 }
 
 async function serve(command: Command): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { parse as parseYaml } from 'yaml';
@@ -38,11 +38,12 @@ export function loadConfig(sources: ConfigSources): Config {
   const settings = parsed.data;
   const upstreams = settings.upstream ?? resolvConfNameservers(sources.resolvConf);
   const upstreamKey = settings.upstream ? keyOf('upstream', layers, sources.file) : `nameserver in ${sources.resolvConf ?? '/etc/resolv.conf'}`;
-  const loops = [
+  const problems = [
+    settings.file && !existsSync(settings.file) ? { key: keyOf('file', layers, sources.file), message: `${settings.file} does not exist` } : undefined,
     loopProblem(settings.listen, upstreams, upstreamKey),
     ...[...settings.zone].map(([zone, servers]) => loopProblem(settings.listen, servers, `${keyOf('zone', layers, sources.file)} ${zone}`)),
   ].filter((problem) => problem !== undefined);
-  if (loops.length) throw new ConfigError(loops);
+  if (problems.length) throw new ConfigError(problems);
   return { ...settings, upstreams };
 }
 

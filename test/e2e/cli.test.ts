@@ -65,7 +65,7 @@ describe('dnsbridge serve with bad options', { concurrency: true }, () => {
     { title: 'a listen address without port', args: () => ['--listen', '127.0.0.1'], expected: /--listen: "127\.0\.0\.1" has no port/ },
     { title: 'a bad value from the environment', args: () => [], env: { DNSBRIDGE_ALLOW: 'everyone' }, expected: /DNSBRIDGE_ALLOW: "everyone" is not an address or CIDR/ },
     { title: 'an unknown flag', args: () => ['--colour', 'blue'], expected: /unknown option '--colour'/ },
-    { title: 'a registry file that does not exist', args: () => ['--file', join(dir, 'absent.yaml')], expected: /--file.*absent\.yaml does not exist/ },
+    { title: 'a registry file that does not exist', args: () => ['--file', join(dir, 'absent.yaml')], expected: /--file: .*absent\.yaml does not exist/ },
     { title: 'an upstream that is itself (a loop)', args: (port) => ['--upstream', `127.0.0.1:${port}`], expected: /--upstream: 127\.0\.0\.1:\d+ is this server itself .*loop/ },
     { title: 'a zone forwarded to itself (a loop)', args: (port) => ['--upstream', '192.0.2.53', '--zone', `consul=localhost:${port}`], expected: /--zone consul: localhost:\d+ is this server itself/ },
   ];

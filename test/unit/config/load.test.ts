@@ -167,6 +167,14 @@ describe('loadConfig: refuses to forward to itself (a loop)', () => {
     });
   }
 
+  it('is reported together with a registry file that does not exist', () => {
+    const missing = join(dir, 'no-services.yaml');
+    assert.deepEqual(problems({ flags: { listen: '127.0.0.1:1053', upstream: '127.0.0.1:1053', file: missing } }), [
+      `--file: ${missing} does not exist`,
+      '--upstream: 127.0.0.1:1053 is this server itself (listening on 127.0.0.1:1053): forwarding there would loop back to us',
+    ]);
+  });
+
   it('accepts the same host at another port, and another loopback address', () => {
     assert.doesNotThrow(() => load({ flags: { listen: '127.0.0.1:1053', upstream: '127.0.0.1:53' } }));
     assert.doesNotThrow(() => load({ flags: { listen: '127.0.0.1:53', upstream: '127.0.0.2:53' } }));
