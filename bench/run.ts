@@ -2,8 +2,9 @@
 // Each compares against a peer measured in the same run; none is a pass/fail test.
 import type { Benchmark } from './benchmark.js';
 import { dnsThroughput } from './dns-throughput.js';
+import { scale } from './scale.js';
 
-const benchmarks: Benchmark[] = [dnsThroughput];
+const benchmarks: Benchmark[] = [dnsThroughput, scale];
 
 const wanted = process.argv.slice(2);
 for (const benchmark of benchmarks) {

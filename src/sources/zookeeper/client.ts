@@ -106,7 +106,10 @@ export class ZooKeeperClient {
 
   /** The node's data, watching it; undefined when the node does not exist. */
   data(path: string): Promise<Buffer | undefined> {
-    return this.request('read', path, (client, cb: Callback<Buffer>) => client.getData(path, this.watcher, cb));
+    // A node created without data reads back as no data: that is an empty node, not a missing one.
+    return this.request('read', path, (client, cb: Callback<Buffer>) =>
+      client.getData(path, this.watcher, (error, data) => cb(error, data ?? Buffer.alloc(0))),
+    );
   }
 
   /** Whether the node exists, watching for its creation or deletion. */
