@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidName } from '../dns/names.js';
-import { parseEndpoint, type Endpoint } from '../forward/endpoint.js';
+import { parseEndpoint, parseServer, type Endpoint } from '../forward/endpoint.js';
 import { parseCidr } from '../server/acl.js';
 
 /** A list given as YAML sequence, or as one comma-separated string (flags, environment). */
@@ -21,7 +21,17 @@ function endpoint(defaultPort?: number) {
   });
 }
 
-const endpoints = (defaultPort?: number) => list.pipe(z.array(endpoint(defaultPort)));
+/** DNS servers to forward to: addresses, not names. */
+const dnsServers = list.pipe(
+  z.array(
+    z.string().transform((text, ctx): Endpoint => {
+      const parsed = parseServer(text.trim());
+      if (typeof parsed !== 'string') return parsed;
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }),
+  ),
+);
 
 const domainName = z
   .string()
@@ -42,7 +52,7 @@ const zones = z
         ctx.addIssue({ code: 'custom', message: `"${name}" is not NAME=HOST:PORT` });
         continue;
       }
-      const parsed = servers.split(',').map((server) => parseEndpoint(server.trim(), 53));
+      const parsed = servers.split(',').map((server) => parseServer(server.trim()));
       const bad = parsed.find((p) => typeof p === 'string');
       if (bad) ctx.addIssue({ code: 'custom', message: `zone ${zone}: ${bad}` });
       else result.set(zone, parsed as Endpoint[]);
@@ -77,7 +87,7 @@ export const serveOptions = {
   listen: { schema: endpoint().prefault('127.0.0.1:1053'), arg: 'HOST:PORT', help: 'UDP and TCP address to answer on' },
   domain: { schema: domainName.default('service.local'), arg: 'NAME', help: 'our zone: <service>.<domain>' },
   file: { schema: z.string().min(1).optional(), arg: 'PATH', help: 'YAML registry file, reloaded when it changes' },
-  upstream: { schema: endpoints(53).optional(), arg: 'HOST:PORT,...', help: 'resolvers for other names (default: /etc/resolv.conf)' },
+  upstream: { schema: dnsServers.optional(), arg: 'HOST:PORT,...', help: 'resolvers for other names (default: /etc/resolv.conf)' },
   zone: { schema: zones.default(new Map([['consul', [{ host: '127.0.0.1', port: 8600 }]]])), arg: 'NAME=HOST:PORT', help: 'forward a zone to its own servers (repeatable)', repeatable: true },
   ttl: { schema: integer(0, 86400).default(5), arg: 'SECONDS', help: 'TTL of our answers' },
   allow: { schema: cidrs.default(['127.0.0.0/8', '::1/128']), arg: 'CIDR,...', help: 'clients that may query; others get REFUSED' },

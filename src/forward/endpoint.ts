@@ -28,6 +28,16 @@ export function parseEndpoint(text: string, defaultPort?: number): Endpoint | st
   return { host, port: number };
 }
 
+/**
+ * Parses a DNS server to forward to: an IP address or localhost, port 53 by default. A name is
+ * refused: finding it would need DNS, and replies are matched by their source address.
+ */
+export function parseServer(text: string): Endpoint | string {
+  const parsed = parseEndpoint(text, 53);
+  if (typeof parsed === 'string' || isIP(parsed.host) || parsed.host === 'localhost') return parsed;
+  return `"${text}" is not an IP address (a DNS server is given by address, as in resolv.conf)`;
+}
+
 export function formatEndpoint(endpoint: Endpoint): string {
   return isIP(endpoint.host) === 6 ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
 }

@@ -111,6 +111,8 @@ describe('loadConfig: every bad value is named by the key it came from', () => {
     { title: 'a CIDR that is no address', sources: { flags: { allow: 'everyone' } }, expected: /^--allow: "everyone" is not an address or CIDR/ },
     { title: 'a zone without servers', sources: { flags: { zone: ['consul'] } }, expected: /^--zone: "consul" is not NAME=HOST:PORT/ },
     { title: 'an upstream with a bad port', sources: { flags: { upstream: '192.0.2.1:0' } }, expected: /^--upstream: .*not 1-65535/ },
+    { title: 'an upstream given by name', sources: { flags: { upstream: 'dns.example.test:53' } }, expected: /^--upstream: "dns\.example\.test:53" is not an IP address/ },
+    { title: 'a zone server given by name', sources: { flags: { zone: ['corp=ns1.corp.test'] } }, expected: /^--zone: zone corp: "ns1\.corp\.test" is not an IP address/ },
     { title: 'an upstream timeout below 100 ms', sources: { flags: { 'upstream-timeout': '5' } }, expected: /^--upstream-timeout: "5" is not a whole number from 100/ },
     { title: 'an unknown log level', sources: { env: { DNSBRIDGE_LOG_LEVEL: 'loud' } }, expected: /^DNSBRIDGE_LOG_LEVEL: .*\(got "loud"\)$/ },
   ];
