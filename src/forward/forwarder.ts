@@ -28,6 +28,8 @@ export interface ForwardedReply {
 
 /** Observes each try, for metrics and logs. */
 export interface ForwardObserver {
+  /** A question is sent upstream (tried at one upstream after another). */
+  forwarded?(): void;
   attempt(upstream: Endpoint, seconds: number, outcome: 'answer' | 'timeout' | 'error' | 'failover'): void;
 }
 
@@ -56,6 +58,7 @@ export class Forwarder {
       throw new UpstreamError('NETWORK', `${this.inFlight} upstream queries already in flight`);
     }
     this.inFlight++;
+    this.observer?.forwarded?.();
     try {
       return await this.tryEach(upstreams, question);
     } finally {

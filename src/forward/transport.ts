@@ -42,7 +42,7 @@ export class UdpPool {
 
   close(): void {
     this.closed = true;
-    for (const socket of this.sockets) socket.retire();
+    for (const socket of this.sockets) socket?.retire();
   }
 
   private pick(family: 'udp4' | 'udp6'): PooledSocket {

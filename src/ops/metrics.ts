@@ -4,6 +4,7 @@ import { RcodeName, typeName } from '../dns/constants.js';
 import type { ForwardObserver } from '../forward/forwarder.js';
 import { formatEndpoint } from '../forward/endpoint.js';
 import type { Registry } from '../registry/registry.js';
+import type { SourceStatus } from '../registry/source.js';
 import type { QueryObserver } from '../server/handler.js';
 
 const PREFIX = 'dnsbridge_';
@@ -17,6 +18,10 @@ export class Metrics implements QueryObserver, ForwardObserver {
   private readonly queryCounts = new Map<string, number>();
   private readonly malformedCounts = new Map<string, number>();
   private truncatedCount = 0;
+  private forwardedCount = 0;
+  private staleCount = 0;
+  /** Whether a source is not connected now: our zone's answers may then lag its registry. */
+  private lagging: () => boolean = () => false;
   private readonly latency: Histogram;
   private readonly upstreamLatency: Histogram<'upstream'>;
   private readonly upstreamOutcomes: Counter<'upstream' | 'outcome'>;
@@ -48,16 +53,9 @@ export class Metrics implements QueryObserver, ForwardObserver {
         for (const [reason, value] of malformed) this.inc({ reason }, value);
       },
     });
-    const self = this;
-    new Counter({
-      name: `${PREFIX}truncated_answers_total`,
-      help: 'UDP answers sent with TC=1',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(self.truncatedCount);
-      },
-    });
+    this.scrapedCounter('truncated_answers_total', 'UDP answers sent with TC=1', () => this.truncatedCount);
+    this.scrapedCounter('forwarded_queries_total', 'Questions sent upstream (client queries and provider hostname lookups)', () => this.forwardedCount);
+    this.scrapedCounter('stale_answers_total', 'Answers from our zone given while a source was not connected to its registry', () => this.staleCount);
     this.latency = new Histogram({
       name: `${PREFIX}query_duration_seconds`,
       help: 'Time from packet to answer',
@@ -83,6 +81,11 @@ export class Metrics implements QueryObserver, ForwardObserver {
     const key = `${event.zone}|${typeName(event.type)}|${RcodeName[event.rcode] ?? event.rcode}|${event.cached}`;
     this.queryCounts.set(key, (this.queryCounts.get(key) ?? 0) + 1);
     this.latency.observe(event.seconds);
+    if (event.zone === 'service' && this.lagging()) this.staleCount++;
+  }
+
+  forwarded(): void {
+    this.forwardedCount++;
   }
 
   malformed(reason: string): void {
@@ -104,30 +107,41 @@ export class Metrics implements QueryObserver, ForwardObserver {
   watchCache(cache: AnswerCache): void {
     const registers = [this.registry];
     new Gauge({ name: `${PREFIX}cache_entries`, help: 'Answers in the cache', registers, collect() { this.set(cache.size); } });
-    const cacheCounter = (name: string, help: string, read: () => number) =>
-      new Counter({ name: `${PREFIX}${name}`, help, registers, collect() { this.reset(); this.inc(read()); } });
-    cacheCounter('cache_hits_total', 'Answers served from the cache', () => cache.hits);
-    cacheCounter('cache_misses_total', 'Questions not in the cache', () => cache.misses);
-    cacheCounter('cache_invalidations_total', 'Cached answers dropped by registry changes', () => cache.invalidations);
+    this.scrapedCounter('cache_hits_total', 'Answers served from the cache', () => cache.hits);
+    this.scrapedCounter('cache_misses_total', 'Questions not in the cache', () => cache.misses);
+    this.scrapedCounter('cache_invalidations_total', 'Cached answers dropped by registry changes', () => cache.invalidations);
+  }
+
+  /** A counter whose value is read from a plain number when scraped. */
+  private scrapedCounter(name: string, help: string, read: () => number): void {
+    new Counter({ name: `${PREFIX}${name}`, help, registers: [this.registry], collect() { this.reset(); this.inc(read()); } });
   }
 
   /** Per-source figures, read at scrape time (in the process that runs the sources). */
   watchSources(registry: Registry): void {
     const registers = [this.registry];
-    const sourceGauge = (name: string, help: string, read: (s: ReturnType<Registry['statuses']>[number]) => number) =>
-      new Gauge({
-        name: `${PREFIX}source_${name}`,
-        help,
-        labelNames: ['source'],
-        registers,
-        collect() {
-          for (const status of registry.statuses()) this.set({ source: status.name }, read(status));
-        },
-      });
+    type Read = (s: SourceStatus) => number;
+    // Reset first: a source removed by a reload drops out of the scrape.
+    const sourceGauge = (name: string, help: string, read: Read) =>
+      new Gauge({ name: `${PREFIX}source_${name}`, help, labelNames: ['source'], registers, collect() { this.reset(); for (const s of registry.statuses()) this.set({ source: s.name }, read(s)); } });
+    const sourceCounter = (name: string, help: string, read: Read) =>
+      new Counter({ name: `${PREFIX}source_${name}`, help, labelNames: ['source'], registers, collect() { this.reset(); for (const s of registry.statuses()) this.inc({ source: s.name }, read(s)); } });
     sourceGauge('connected', '1 when the source is connected to its registry', (s) => (s.state === 'connected' ? 1 : 0));
     sourceGauge('watched_services', 'Services the source watches', (s) => s.watchedServices);
-    sourceGauge('watch_events', 'Watch events received (a counter)', (s) => s.watchEvents);
-    sourceGauge('decode_failures', 'Registry entries skipped as malformed (a counter)', (s) => s.decodeFailures);
+    sourceCounter('watch_events_total', 'Watch events received', (s) => s.watchEvents);
+    sourceCounter('decode_failures_total', 'Registry entries skipped as malformed', (s) => s.decodeFailures);
     sourceGauge('last_sync_timestamp_seconds', 'When the source last read its registry completely', (s) => (s.lastSync ?? 0) / 1000);
+    this.lagging = atMostEverySecond(() => registry.statuses().some((s) => s.state !== 'connected'));
   }
+}
+
+/** `read()` at most once a second; calls in between get its last answer (it runs per query). */
+function atMostEverySecond(read: () => boolean): () => boolean {
+  let value = false;
+  let readAt = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - readAt >= 1000) [value, readAt] = [read(), now];
+    return value;
+  };
 }
