@@ -17,7 +17,8 @@ describe('DNS protocol over UDP and TCP', () => {
   before(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-protocol-'));
     await writeFile(join(dir, 'services.yaml'), 'api: ["10.0.0.1:8080"]\nweb: ["10.0.1.1:80"]\n');
-    bridge = await startBridge(['--file', join(dir, 'services.yaml')]);
+    // The default upstream of the harness is a closed port: forwarded queries wait out the timeout.
+    bridge = await startBridge(['--file', join(dir, 'services.yaml'), '--upstream-timeout', '500']);
   });
   after(() => bridge?.stop());
 
@@ -35,6 +36,13 @@ describe('DNS protocol over UDP and TCP', () => {
     assert.deepEqual((byId.get(100)!.answers![0] as dnsPacket.StringAnswer).data, '10.0.0.1');
     assert.deepEqual((byId.get(101)!.answers![0] as dnsPacket.StringAnswer).data, '10.0.1.1');
     assert.equal(byId.get(102)!.flags! & 0xf, RCODE.NXDOMAIN);
+  });
+
+  it('TCP: answers go out as they complete, a slow forwarded query does not hold back the next', async () => {
+    const bytes = Buffer.concat([framed(query('slow.example.test', 1, { id: 1 })), framed(query('api.service.local', 1, { id: 2 }))]);
+    const replies = (await tcpAsk(bridge.host, bridge.port, bytes, 2)).map((r) => dnsPacket.decode(r));
+    assert.deepEqual(replies.map((r) => r.id), [2, 1]);
+    assert.equal(replies[1].flags! & 0xf, 2, 'SERVFAIL once the upstream timed out');
   });
 
   it('TCP: a query split across segments is answered once whole', async () => {
