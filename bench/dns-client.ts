@@ -22,7 +22,13 @@ export class DnsClient {
   /** The answer's rcode and its records' data as text, sorted. */
   ask(name: string, type: dnsPacket.RecordType, timeoutMs = 3000): Promise<{ rcode: string; records: string[] }> {
     const id = this.nextId++ & 0xffff;
-    const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type, class: 'IN' }] });
+    const query = dnsPacket.encode({
+      type: 'query',
+      id,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ name, type, class: 'IN' }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);

@@ -14,12 +14,12 @@ export interface DnsperfResult {
   completed: number;
 }
 
-/** Runs dnsperf (-c 4 -q 200, as in the design notes) against a server for `seconds`. */
-export async function dnsperf(server: { host: string; port: number }, queries: string[], seconds: number, clients = 4): Promise<DnsperfResult> {
+/** Runs dnsperf (-c 4 -q 200, as in the design notes) against a server for `seconds`; `edns` adds EDNS0 (-e) for answers over 512 bytes. */
+export async function dnsperf(server: { host: string; port: number }, queries: string[], seconds: number, options: { edns?: boolean } = {}): Promise<DnsperfResult> {
   const binary = requireTool('dnsperf', 'dnsperf');
   const file = join(tmpdir(), `dnsperf-${process.pid}-${Date.now()}.txt`);
   await writeFile(file, `${queries.join('\n')}\n`);
-  const { stdout } = await run(binary, ['-s', server.host, '-p', String(server.port), '-d', file, '-c', String(clients), '-q', '200', '-l', String(seconds)], {
+  const { stdout } = await run(binary, ['-s', server.host, '-p', String(server.port), '-d', file, '-c', '4', '-q', '200', '-l', String(seconds), ...(options.edns ? ['-e'] : [])], {
     maxBuffer: 16 << 20,
   });
   const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? NaN);

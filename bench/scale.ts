@@ -56,8 +56,8 @@ async function measure(backend: Backend): Promise<(string | number)[]> {
     const firstQuery = await loadAll(client);
     const loadSeconds = ((performance.now() - loadStarted) / 1000).toFixed(1);
     const rss = await rssMiB(bridge);
-    const one = await dnsperf({ host: '127.0.0.1', port: bridge.port }, [`${service(0)}.service.local SRV`], SECONDS);
-    const all = await dnsperf({ host: '127.0.0.1', port: bridge.port }, Array.from({ length: SERVICES }, (_, i) => `${service(i)}.service.local SRV`), SECONDS);
+    const one = await dnsperf({ host: '127.0.0.1', port: bridge.port }, [`${service(0)}.service.local SRV`], SECONDS, { edns: true });
+    const all = await dnsperf({ host: '127.0.0.1', port: bridge.port }, Array.from({ length: SERVICES }, (_, i) => `${service(i)}.service.local SRV`), SECONDS, { edns: true });
     const propagation = await propagate(backend, client);
     return [
       loadSeconds,
