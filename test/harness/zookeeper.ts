@@ -16,12 +16,14 @@ export interface ZooKeeperServer {
   /** Starts it again on the same port and data directory: sessions and nodes survive. */
   start(): Promise<void>;
   output(): string;
+  /** The ids (hex, as `sessionId()` gives them) of the sessions the server holds, from `dump`: an expired one is gone. */
+  sessions(): Promise<string[]>;
 }
 
 /**
  * A real ZooKeeper (Debian's `zookeeper`, standalone) on a free loopback port with a temporary
  * data directory. tickTime 500 ms lets sessions of 1 to 10 s; the admin server is off and JMX
- * has no port, so the client port is the only one it opens.
+ * has no port, so the client port is the only one it opens (four-letter words `srvr`, `dump`).
  */
 export async function startZooKeeper(): Promise<ZooKeeperServer> {
   const script = requireTool('zkServer.sh', 'zookeeper');
@@ -40,6 +42,7 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
       'minSessionTimeout=1000',
       'maxSessionTimeout=10000',
       'admin.enableServer=false',
+      '4lw.commands.whitelist=srvr,dump',
       'maxClientCnxns=0',
     ].join('\n'),
   );
@@ -63,18 +66,25 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     },
     start: () => (running ? Promise.resolve() : start()),
     output: () => previousOutput + (running?.output() ?? ''),
+    sessions: async () => [...(await fourLetterWord(port, 'dump')).matchAll(/^\s+0x([0-9a-f]+)$/gm)].map((match) => match[1].padStart(16, '0')),
   };
 }
 
-/** True once ZooKeeper answers the `srvr` four-letter word (allowed by default) on its client port. */
-function serving(port: number): Promise<boolean> {
+/** True once ZooKeeper answers `srvr` on its client port. */
+async function serving(port: number): Promise<boolean> {
+  const reply = await fourLetterWord(port, 'srvr');
+  return reply.includes('Zookeeper version') && !reply.includes('not currently serving');
+}
+
+/** ZooKeeper's reply to a four-letter word; empty when it does not answer. */
+function fourLetterWord(port: number, word: string): Promise<string> {
   return new Promise((resolve) => {
     let reply = '';
-    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write('srvr'));
-    socket.setTimeout(1000, () => socket.destroy());
+    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(word));
+    socket.setTimeout(2000, () => socket.destroy());
     socket.on('data', (chunk) => (reply += chunk));
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(reply.includes('Zookeeper version') && !reply.includes('not currently serving')));
+    socket.once('error', () => undefined);
+    socket.once('close', () => resolve(reply));
   });
 }
 
@@ -92,7 +102,7 @@ export interface ZooKeeperTestClient {
   remove(path: string): Promise<void>;
   children(path: string, watcher?: (event: zookeeper.Event) => void): Promise<string[]>;
   sessionId(): string;
-  /** Closes the session: its ephemeral nodes are deleted. */
+  /** Closes the session (once, however often called): its ephemeral nodes are deleted. */
   close(): Promise<void>;
   raw: zookeeper.Client;
 }
@@ -107,6 +117,7 @@ export async function connectZooKeeper(connect: string, options: { sessionTimeou
   const call = <T>(what: string, send: (done: (error: unknown, result?: T) => void) => void) =>
     within(what, new Promise<T>((resolve, reject) => send((error, result) => (error ? reject(error) : resolve(result as T)))));
   const bytes = (data: string | Buffer | undefined) => (data === undefined ? undefined : Buffer.isBuffer(data) ? data : Buffer.from(data));
+  let closing: Promise<void> | undefined;
   const remove = async (path: string): Promise<void> => {
     const children = await call<string[]>(`list ${path}`, (done) => client.getChildren(path, done)).catch(ignoreNoNode([]));
     for (const child of children) await remove(`${path}/${child}`);
@@ -126,11 +137,13 @@ export async function connectZooKeeper(connect: string, options: { sessionTimeou
     children: (path, watcher) =>
       call<string[]>(`list ${path}`, (done) => (watcher ? client.getChildren(path, watcher, done) : client.getChildren(path, done))),
     sessionId: () => client.getSessionId().toString('hex'),
-    close: () =>
-      within(`close the session with ${connect}`, new Promise<void>((resolve) => {
+    close: () => {
+      closing ??= within(`close the session with ${connect}`, new Promise<void>((resolve) => {
         client.once('disconnected', () => resolve());
         client.close();
-      })),
+      }));
+      return closing;
+    },
   };
 }
 

@@ -12,7 +12,7 @@ export interface ZooKeeperSourceOptions {
   sessionTimeoutMs: number;
   /** `user:password` for digest authentication. */
   digest?: string;
-  /** How long a first query waits for a connection still coming up. */
+  /** How long, after start, a first query waits for the first connection. */
   connectWaitMs: number;
 }
 
@@ -45,6 +45,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
   private lastSync?: number;
   private retryTimer?: NodeJS.Timeout;
   private retryDelay = FIRST_RETRY_MS;
+  private startedAt?: number;
 
   constructor(
     private readonly options: ZooKeeperSourceOptions,
@@ -59,15 +60,25 @@ export class ZooKeeperSource implements Source, MirrorListener {
 
   start(sink: ProviderSink): void {
     this.sink = sink;
+    this.startedAt = Date.now();
     this.client.start();
   }
 
   async ensure(service: string): Promise<EnsureResult> {
     const watched = this.services.get(service) ?? this.watch(service);
     if (watched.mirrors.every((mirror) => mirror.loaded)) return 'ready';
-    if (!(await this.client.whenConnected(this.options.connectWaitMs))) return 'unavailable';
+    if (!(await this.connection())) return 'unavailable';
     const results = await Promise.all(watched.mirrors.map((mirror) => mirror.sync()));
     return results.every(Boolean) ? 'ready' : 'unavailable';
+  }
+
+  /**
+   * Connected, or connected soon after start; otherwise false at once, so a query for another
+   * source's service does not wait on a ZooKeeper that is down (the service is read on connect).
+   */
+  private async connection(): Promise<boolean> {
+    const starting = this.startedAt !== undefined && Date.now() - this.startedAt < this.options.connectWaitMs;
+    return this.client.isConnected() || (starting && this.client.whenConnected(this.options.connectWaitMs));
   }
 
   /** ZooKeeper has no way to remove a watch: a released path's later firings are ignored. */
