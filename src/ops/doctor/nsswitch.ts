@@ -9,7 +9,7 @@ const MDNS = /^mdns[46]?(_minimal)?$/;
  * stops there, so they never reach the bridge.
  */
 export function checkNsswitch(domain: string, path = '/etc/nsswitch.conf'): Check {
-  const subject = `${path} hosts:`;
+  const subject = `${path} (hosts line)`;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -21,7 +21,7 @@ export function checkNsswitch(domain: string, path = '/etc/nsswitch.conf'): Chec
   return judgeHostsLine(line, domain, subject);
 }
 
-export function judgeHostsLine(line: string, domain: string, subject = 'hosts:'): Check {
+export function judgeHostsLine(line: string, domain: string, subject = 'hosts line'): Check {
   const tokens = line.split(/\s+(?![^[]*\])/).filter(Boolean);
   const dns = tokens.indexOf('dns');
   if (dns < 0) return { status: 'fail', subject, found: `"${line}" has no dns: programs never ask the bridge`, fix: 'add dns to the hosts: line' };

@@ -9,26 +9,34 @@ import type { Check } from './check.js';
 
 /** Asks every upstream and every `--zone` server for the root's NS: any answer means it is reachable. */
 export async function checkUpstreams(config: Config): Promise<Check[]> {
-  const targets: { role: string; server: Endpoint }[] = [
-    ...config.upstreams.map((server) => ({ role: config.upstream ? 'upstream' : 'upstream (from resolv.conf)', server })),
-    ...[...config.zone].flatMap(([zone, servers]) => servers.map((server) => ({ role: `--zone ${zone}`, server }))),
+  const targets: Target[] = [
+    ...config.upstreams.map((server) => ({ role: config.upstream ? 'upstream' : 'upstream (from resolv.conf)', server, down: 'fail' as const })),
+    // A zone's servers matter only to names under it (the default consul zone is there unasked): a warning.
+    ...[...config.zone].flatMap(([zone, servers]) => servers.map((server) => ({ role: `--zone ${zone}`, server, down: 'warn' as const }))),
   ];
   if (!targets.length) return [{ status: 'warn', subject: 'upstreams', found: 'none: names outside our domain are REFUSED', fix: 'give --upstream HOST:PORT' }];
   const forwarder = new Forwarder({ timeoutMs: config['upstream-timeout'], maxInFlight: targets.length });
   try {
-    return await Promise.all(targets.map(({ role, server }) => askRoot(forwarder, role, server)));
+    return await Promise.all(targets.map((target) => askRoot(forwarder, target)));
   } finally {
     forwarder.close();
   }
 }
 
-async function askRoot(forwarder: Forwarder, role: string, server: Endpoint): Promise<Check> {
+interface Target {
+  role: string;
+  server: Endpoint;
+  /** The verdict when it does not answer. */
+  down: 'fail' | 'warn';
+}
+
+async function askRoot(forwarder: Forwarder, { role, server, down }: Target): Promise<Check> {
   const subject = `${role} ${formatEndpoint(server)}`;
   try {
     await forwarder.forward([server], { name: '', type: RRType.NS, class: RRClass.IN });
     return { status: 'ok', subject, found: 'answers' };
   } catch (error) {
-    return { status: 'fail', subject, found: `no answer: ${(error as Error).message}`, fix: 'check that it runs and that no firewall drops port 53 to it, or change --upstream/--zone' };
+    return { status: down, subject, found: `no answer: ${(error as Error).message}`, fix: 'check that it runs and that no firewall drops port 53 to it, or change --upstream/--zone' };
   }
 }
 
