@@ -52,7 +52,10 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
   let current = config;
   const hosts = new HostAddresses(
     async (name, type) => {
-      const { reply, inspected } = await forwarder.forward(current.upstreams, { name, type: RRType[type], class: RRClass.IN });
+      // A provider named under a --zone (api.service.consul) is asked of that zone's servers.
+      const route = parts.router.route(name);
+      const upstreams = route.kind === 'forward' ? route.upstreams : current.upstreams;
+      const { reply, inspected } = await forwarder.forward(upstreams, { name, type: RRType[type], class: RRClass.IN });
       return addressesFromAnswer(reply, inspected.records, type, 30);
     },
     { failureTtlMs: 30_000, minTtlMs: 5_000, maxTtlMs: 3_600_000, idleMs: 15 * 60_000 },

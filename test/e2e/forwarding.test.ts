@@ -45,7 +45,9 @@ describe('forwarding to upstream resolvers and per-zone servers', () => {
       ],
     });
     consul = await startDnsmasq({ config: ['local=/consul/', 'host-record=api.service.consul,10.9.9.9'] });
-    const file = await registryFile(['named: ["localhost:5000", "db1.example.test:5432"]', 'partly: ["10.0.0.7:80", "ghost.example.test:80"]', ''].join('\n'));
+    const file = await registryFile(
+      ['named: ["localhost:5000", "db1.example.test:5432"]', 'partly: ["10.0.0.7:80", "ghost.example.test:80"]', 'viaconsul: ["api.service.consul:8500"]', ''].join('\n'),
+    );
     bridge = await startBridge(['--file', file, '--upstream', upstream.address, '--zone', `consul=${consul.address}`, '--upstream-timeout', '1000']);
   });
   after(async () => {
@@ -86,6 +88,10 @@ describe('forwarding to upstream resolvers and per-zone servers', () => {
     const srv = await dig(bridge.address, 'named.service.local', 'SRV');
     assert.deepEqual(rdata(srv.answer), ['10 1 5000 localhost.', '10 1 5432 db1.example.test.']);
     assert.deepEqual(rdata(srv.additional), ['127.0.0.1', '192.0.2.20', '2001:db8::20', '::1']);
+  });
+
+  it("a provider hostname under a --zone is resolved by that zone's servers", async () => {
+    assert.deepEqual(await caresResolver(bridge.address).resolve4('viaconsul.service.local'), ['10.9.9.9']);
   });
 
   it('a hostname that does not resolve leaves the other providers answered', async () => {
