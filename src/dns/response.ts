@@ -18,14 +18,14 @@ export function encodeAnswer(query: Query, answer: ZoneAnswer, options: EncodeOp
     writeSection(writer, 1, answer.answer);
     writeSection(writer, 2, answer.authority);
     writeSection(writer, 3, answer.additional);
-    if (query.edns) writer.opt(MAX_UDP_SIZE, answer.rcode >> 4);
+    writeOpt(writer, query, answer.rcode);
     if (writer.length <= options.limit) return writer.finish(query.id, flags);
   } catch (error) {
     if (!(error instanceof MessageTooLarge)) throw error;
   }
   // Too large for this transport: the client retries over TCP (RFC 1035 4.2.1, RFC 7766).
   const writer = start(query);
-  if (query.edns) writer.opt(MAX_UDP_SIZE, answer.rcode >> 4);
+  writeOpt(writer, query, answer.rcode);
   return writer.finish(query.id, flags | Flag.TC);
 }
 
@@ -38,13 +38,18 @@ export function encodeRcode(
 ): Buffer {
   const writer = new MessageWriter();
   if (question) writer.question(question.name, question.type, question.class);
-  if (question?.edns) writer.opt(MAX_UDP_SIZE, rcode >> 4);
+  if (question) writeOpt(writer, question, rcode);
   const flags = Flag.QR | (header.flags & (0x7800 | Flag.RD | Flag.CD)) | (recursionAvailable ? Flag.RA : 0);
   return writer.finish(header.id, flags | (rcode & 0xf));
 }
 
 function start(query: Query): MessageWriter {
   return new MessageWriter().question(query.name, query.type, query.class || RRClass.IN);
+}
+
+/** Our OPT record, for a client that sent one: the upper rcode bits, and its DO bit echoed (RFC 3225). */
+function writeOpt(writer: MessageWriter, query: Query, rcode: number): void {
+  if (query.edns) writer.opt(MAX_UDP_SIZE, rcode >> 4, query.edns.dnssecOk);
 }
 
 function writeSection(writer: MessageWriter, section: 1 | 2 | 3, records: ResourceRecord[]): void {

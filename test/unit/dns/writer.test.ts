@@ -175,6 +175,14 @@ describe('encodeRcode and encodeQuery', () => {
     assert.equal(optRecord.extendedRcode, 1);
   });
 
+  it('echoes the DO bit of the query in the OPT record (RFC 3225)', () => {
+    for (const dnssecOk of [true, false]) {
+      const q = parsed(query('a.b', 1, { edns: { dnssecOk } }));
+      const [optRecord] = dnsPacket.decode(encodeAnswer(q, answerOf([]), zoneOptions)).additionals as dnsPacket.OptAnswer[];
+      assert.equal(optRecord.flag_do, dnssecOk);
+    }
+  });
+
   it('a forwarded query asks for recursion and advertises EDNS with the DO bit when asked', () => {
     const decoded = dnsPacket.decode(encodeQuery('example.com', 28, 1, { dnssecOk: true }));
     assert.ok(decoded.flag_rd);
