@@ -32,19 +32,28 @@ interface Layers {
 /** Merges file < environment < flags over the defaults and validates everything at once. */
 export function loadConfig(sources: ConfigSources): Config {
   const layers: Layers = { file: readConfigFile(sources.file), env: fromEnv(sources.env), flags: definedOnly(sources.flags) };
-  const merged = { ...layers.file, ...layers.env, ...layers.flags };
+  const merged: Record<string, unknown> = { ...layers.file, ...layers.env, ...layers.flags };
+  const missing = missingRegistryFile(merged.file, layers, sources.file);
   const parsed = serveSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(issue, layers, sources.file)));
+  if (!parsed.success) {
+    throw new ConfigError([...parsed.error.issues.flatMap((issue) => describeIssue(issue, layers, sources.file)), ...(missing ? [missing] : [])]);
+  }
   const settings = parsed.data;
   const upstreams = settings.upstream ?? resolvConfNameservers(sources.resolvConf);
   const upstreamKey = settings.upstream ? keyOf('upstream', layers, sources.file) : `nameserver in ${sources.resolvConf ?? '/etc/resolv.conf'}`;
   const problems = [
-    settings.file && !existsSync(settings.file) ? { key: keyOf('file', layers, sources.file), message: `${settings.file} does not exist` } : undefined,
+    missing,
     loopProblem(settings.listen, upstreams, upstreamKey),
     ...[...settings.zone].map(([zone, servers]) => loopProblem(settings.listen, servers, `${keyOf('zone', layers, sources.file)} ${zone}`)),
   ].filter((problem) => problem !== undefined);
   if (problems.length) throw new ConfigError(problems);
   return { ...settings, upstreams };
+}
+
+/** Checked apart from the schema, so it is reported along with every other problem. */
+function missingRegistryFile(path: unknown, layers: Layers, file: string | undefined): ConfigProblem | undefined {
+  if (typeof path !== 'string' || path === '' || existsSync(path)) return undefined;
+  return { key: keyOf('file', layers, file), message: `${path} does not exist` };
 }
 
 /** One problem per bad option, named the way the user gave it, with the value that was refused. */

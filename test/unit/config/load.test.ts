@@ -125,10 +125,10 @@ describe('loadConfig: every bad value is named by the key it came from', () => {
   }
 
   it('lists every problem of a config file at once, naming the file and the key', () => {
-    const file = write('bad.yaml', 'ttl: abc\nlisten: nope\ndomain: "a..b"\ncolour: blue\n');
+    const file = write('bad.yaml', `ttl: abc\nlisten: nope\ndomain: "a..b"\ncolour: blue\nfile: ${join(dir, 'gone.yaml')}\n`);
     const found = problems({ file });
-    assert.equal(found.length, 4, found.join('\n'));
-    for (const key of ['ttl', 'listen', 'domain', 'colour']) {
+    assert.equal(found.length, 5, found.join('\n'));
+    for (const key of ['ttl', 'listen', 'domain', 'colour', 'file']) {
       assert.ok(found.some((line) => line.startsWith(`"${key}" in ${file}: `)), `no problem for ${key} in:\n${found.join('\n')}`);
     }
     assert.ok(found.includes(`"colour" in ${file}: unknown option`));
