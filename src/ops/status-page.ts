@@ -40,6 +40,8 @@ export const STATUS_PAGE = `<!doctype html>
 <script>
 "use strict";
 const services = new Map();
+/** Source name -> whether it lost its registry: its providers are shown stale. */
+const staleSources = new Map();
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs, ...children) {
@@ -72,7 +74,8 @@ function renderServices() {
     const head = el("td", { colspan: "7" }, name + " — " + service.providers.length + " provider" + (service.providers.length === 1 ? "" : "s"));
     rows.push(row([head], { class: "service", "data-service": name }));
     for (const p of service.providers) {
-      rows.push(row([hostPort(p), p.priority, p.weight, p.tags.join(", "), p.source, el("td", { class: p.health }, p.health), el("td", { class: "muted" }, p.origin)],
+      const health = staleSources.has(p.source) ? (staleSources.get(p.source) ? "stale" : "live") : p.health;
+      rows.push(row([hostPort(p), p.priority, p.weight, p.tags.join(", "), p.source, el("td", { class: health }, health), el("td", { class: "muted" }, p.origin)],
         { "data-provider": hostPort(p), "data-of": name }));
     }
   }
@@ -91,6 +94,10 @@ function renderStatus(status) {
     row([s.name, el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, s.watchEvents, s.decodeFailures, s.detail || ""],
       { "data-source": s.name })));
   $("changes").replaceChildren(...status.changes.map(renderChange));
+  const changed = status.sources.some((s) => staleSources.get(s.name) !== s.stale);
+  staleSources.clear();
+  for (const s of status.sources) staleSources.set(s.name, s.stale);
+  if (changed) renderServices();
 }
 
 function renderChange(c) {

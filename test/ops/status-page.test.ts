@@ -3,9 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startBridge, type BridgeProcess } from '../harness/bridge.js';
-import { dig } from '../harness/dig.js';
+import { dig, rdata } from '../harness/dig.js';
+import { connectZooKeeper, startZooKeeper, type ZooKeeperServer, type ZooKeeperTestClient } from '../harness/zookeeper.js';
 import { launchChromium } from './browser.js';
-import { getJson, tempDir, writeTemp } from './helpers.js';
+import { get, getJson, scrape, tempDir, total, writeTemp } from './helpers.js';
 
 describe('the status page in a real browser, with a registry file', () => {
   let bridge: BridgeProcess;
@@ -49,5 +50,54 @@ describe('the status page in a real browser, with a registry file', () => {
     await writeFile(registry, 'web: ["10.0.1.1:80"]\n');
     await page.locator('[data-service="api"]').waitFor({ state: 'detached' });
     assert.equal(await page.locator('[data-of="web"]').count(), 1);
+  });
+});
+
+describe('the status page in a real browser, with ZooKeeper', () => {
+  let zk: ZooKeeperServer;
+  let registrar: ZooKeeperTestClient;
+  let bridge: BridgeProcess;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    zk = await startZooKeeper();
+    registrar = await connectZooKeeper(zk.address);
+    // The ep2016 demo's layout: an ephemeral node per provider, named host:port, holding its pid.
+    await registrar.create('/api/providers/10.0.0.1:8080', '{"pid": 1234}', 'ephemeral');
+    bridge = await startBridge(['--zookeeper', zk.address, '--zk-session-timeout', '4000']);
+    browser = await launchChromium();
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await bridge?.stop();
+    // ZooKeeper is already down: the client need not wait for a goodbye.
+    registrar?.raw.close();
+    await zk?.stop();
+  });
+
+  it('shows a provider registered in ZooKeeper without reloading', async () => {
+    // ZooKeeper paths are watched from a service's first query on.
+    assert.equal((await dig(bridge.address, 'api.service.local')).status, 'NOERROR');
+    await page.goto(`http://${bridge.http}/`);
+    await page.locator('[data-of="api"][data-provider="10.0.0.1:8080"]').waitFor();
+    await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+    await registrar.create('/api/providers/10.0.0.2:8081', '{"pid": 1235}', 'ephemeral');
+    const added = page.locator('[data-of="api"][data-provider="10.0.0.2:8081"]');
+    await added.waitFor();
+    assert.equal(await added.locator('td').nth(4).textContent(), 'zookeeper');
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+  });
+
+  it('marks the providers stale when ZooKeeper goes away, stays ready saying why, and counts the stale answers', async () => {
+    await zk.stop();
+    await page.locator('[data-of="api"] td.stale').first().waitFor();
+    assert.notEqual(await page.locator('[data-source="zookeeper"] td').nth(1).textContent(), 'connected');
+    const ready = await get(bridge.http, '/readyz');
+    assert.equal(ready.status, 200);
+    assert.match(ready.body, /^zookeeper: serving stale .*$/m);
+    assert.deepEqual(rdata((await dig(bridge.address, 'api.service.local')).answer), ['10.0.0.1', '10.0.0.2']);
+    assert.ok((total(await scrape(bridge.http), 'dnsbridge_stale_answers_total') ?? 0) >= 1);
   });
 });
