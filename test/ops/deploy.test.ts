@@ -88,7 +88,8 @@ describe('deploy/dnsbridge.service', () => {
   });
 
   it('comes with a configuration the bridge accepts, listening on port 53 with its own upstream', () => {
-    const config = loadConfig({ flags: {}, env: {}, file: `${root}deploy/dnsbridge.yaml` });
+    // /etc/dnsbridge/services.yaml exists only on the host it is installed on.
+    const config = loadConfig({ flags: { file: `${root}examples/services.yaml` }, env: {}, file: `${root}deploy/dnsbridge.yaml` });
     assert.deepEqual(config.listen, { host: '127.0.0.1', port: 53 });
     assert.ok(config.upstream?.length, 'resolv.conf will name the bridge itself: the upstream must be given');
   });
