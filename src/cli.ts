@@ -48,17 +48,19 @@ async function serve(command: Command): Promise<void> {
   const config = configOf(command);
   const log = createLogger(config['log-level']);
   const workers = workerCount(config.workers);
-  const running = await startServing(config, log, workers).catch((error: NodeJS.ErrnoException) => {
+  const starting = startServing(config, log, workers).catch((error: NodeJS.ErrnoException) => {
     log.fatal({ err: error }, `cannot start: ${error.message}`);
     process.exit(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? EXIT_CONFIG : 1);
   });
+  // From the first moment: a SIGHUP during start-up is applied once started, not fatal.
+  reloadOnSignal(starting, () => configOf(command), log);
+  const running = await starting;
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     await running.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
-  reloadOnSignal(running, () => configOf(command), log);
   // A worker leaves Ctrl-C to its primary, which stops the workers itself.
   if (cluster.isWorker) process.on('SIGINT', () => {});
   else process.once('SIGINT', () => void stop('SIGINT'));

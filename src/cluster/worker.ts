@@ -13,8 +13,10 @@ export async function startWorker(config: Config, log: Logger): Promise<DnsPath>
     onMessage: (listener) => process.on('message', (message) => isPrimaryMessage(message) && listener(message as PrimaryMessage)),
   });
   const dns = createDnsPath(config, view, log);
-  // The primary's /metrics sums every worker's registry.
+  // The primary's /metrics sums every worker's registry. Constructing an AggregatorRegistry is
+  // what makes prom-client answer the primary's requests in a worker; setRegistries alone does not.
   AggregatorRegistry.setRegistries([dns.metrics.registry]);
+  new AggregatorRegistry();
   await dns.listen(false);
   send({ kind: 'dnsbridge:listening' });
   return dns;

@@ -12,12 +12,13 @@ export interface Reloadable {
 /**
  * SIGHUP re-reads the configuration (the --config file and the environment; flags stay) and
  * applies it. One that does not load or apply is refused with the reason, and the old one keeps
- * running. A DNS worker reloads when its primary says so. Reloads run one at a time, in order.
+ * running. A DNS worker reloads when its primary says so. Reloads run one at a time, in order,
+ * and wait for `target` to have started.
  */
-export function reloadOnSignal(target: Reloadable, load: () => Config, log: Logger): void {
-  let queue = Promise.resolve();
+export function reloadOnSignal(target: Promise<Reloadable>, load: () => Config, log: Logger): void {
+  let queue: Promise<void> = target.then(() => undefined);
   const reload = (trigger: string) => {
-    queue = queue.then(() => applyReload(target, load, log, trigger));
+    queue = queue.then(async () => applyReload(await target, load, log, trigger));
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   if (cluster.isWorker) process.on('message', (message) => isPrimaryMessage(message) && message.kind === 'dnsbridge:reload' && reload('primary'));

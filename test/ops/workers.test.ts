@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { startBridge, type BridgeProcess } from '../harness/bridge.js';
+import { dig } from '../harness/dig.js';
+import { get, getJson, loggedTimes, scrape, tempDir, total, writeTemp } from './helpers.js';
+
+const ttlOf = (answer: string[]) => Number(answer[0].split(/\s+/)[1]);
+
+describe('operating a bridge with DNS workers (--workers 2)', () => {
+  let bridge: BridgeProcess;
+  let config: string;
+  let registry: string;
+
+  before(async () => {
+    const dir = await tempDir();
+    registry = await writeTemp(dir, 'services.yaml', 'api: ["10.0.0.1:80"]\n');
+    config = await writeTemp(dir, 'dnsbridge.yaml', `file: ${registry}\nttl: 5\n`);
+    bridge = await startBridge(['--config', config, '--workers', '2']);
+  });
+  after(() => bridge?.stop());
+
+  it('serves the page, the API and readiness from the primary, and metrics summed over the workers', async () => {
+    assert.equal((await get(bridge.http, '/readyz')).status, 200);
+    assert.equal((await getJson(bridge.http, '/api/services/api')).body.providers[0].source, 'file');
+    for (let i = 0; i < 4; i++) await dig(bridge.address, 'api.service.local');
+    const metrics = await scrape(bridge.http);
+    assert.equal(total(metrics, 'dnsbridge_queries_total', { zone: 'service', type: 'A' }), 4);
+    assert.equal(total(metrics, 'dnsbridge_source_connected', { source: 'file' }), 1);
+    assert.match((await get(bridge.http, '/')).body, /<title>dnsbridge<\/title>/);
+  });
+
+  it('reloads every worker on SIGHUP to the primary', async () => {
+    assert.equal(ttlOf((await dig(bridge.address, 'api.service.local')).answer), 5);
+    await writeFile(config, `file: ${registry}\nttl: 42\n`);
+    bridge.child.kill('SIGHUP');
+    // The primary and both workers each log it.
+    await loggedTimes(bridge, '"msg":"configuration reloaded"', 3);
+    for (let i = 0; i < 6; i++) assert.equal(ttlOf((await dig(bridge.address, 'api.service.local')).answer), 42);
+  });
+
+  it('stops the workers and exits 0 on SIGTERM', async () => {
+    bridge.child.kill('SIGTERM');
+    assert.equal(await bridge.exited, 0, bridge.output());
+  });
+});
