@@ -1,0 +1,63 @@
+import type { Provider } from '../../registry/provider.js';
+import type { EnsureResult } from '../../registry/source.js';
+import { prefixOf } from './prefixes.js';
+import { PrefixWatch, type PrefixListener, type PrefixWatchContext } from './prefix-watch.js';
+
+/**
+ * One service: a watched prefix per template, published as the union of their providers.
+ * It is ready once every prefix was read; a failed first read makes waiting queries give up.
+ */
+export class ServiceWatch implements PrefixListener {
+  private readonly prefixes: PrefixWatch[];
+  private waiters: ((result: EnsureResult) => void)[] = [];
+  /** What was last published, so a re-read that finds nothing new does not flush the cache. */
+  private published = '[]';
+
+  constructor(
+    readonly service: string,
+    templates: readonly string[],
+    context: PrefixWatchContext,
+    private readonly publish: (providers: Provider[]) => void,
+  ) {
+    this.prefixes = templates.map((template) => new PrefixWatch(prefixOf(template, service), context, this));
+  }
+
+  start(): void {
+    for (const prefix of this.prefixes) prefix.start();
+  }
+
+  get loaded(): boolean {
+    return this.prefixes.every((prefix) => prefix.loaded);
+  }
+
+  /** 'ready' once every prefix was read; 'unavailable' if a first read fails before that. */
+  ensure(): Promise<EnsureResult> {
+    if (this.loaded) return Promise.resolve('ready');
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  changed(): void {
+    const providers = this.prefixes.flatMap((prefix) => prefix.providers());
+    const text = JSON.stringify(providers);
+    if (text !== this.published) {
+      this.published = text;
+      this.publish(providers);
+    }
+    if (this.loaded) this.settle('ready');
+  }
+
+  unavailable(): void {
+    this.settle('unavailable');
+  }
+
+  async close(): Promise<void> {
+    this.settle('unavailable');
+    await Promise.all(this.prefixes.map((prefix) => prefix.close()));
+  }
+
+  private settle(result: EnsureResult): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve(result);
+  }
+}

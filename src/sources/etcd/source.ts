@@ -1,0 +1,85 @@
+import type { Etcd3 } from 'etcd3';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load.js';
+import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
+import { sleep } from './backoff.js';
+import { createClient, RECONNECT } from './client.js';
+import { Connection } from './connection.js';
+import type { PrefixWatchContext } from './prefix-watch.js';
+import { ServiceWatch } from './service-watch.js';
+import { etcdSettings, type EtcdSettings } from './settings.js';
+
+/** How long stop() waits for watches to be cancelled before closing the client anyway. */
+const STOP_GRACE_MS = 1000;
+
+/**
+ * etcd v3 provider trees. A service is read and watched from its first query (every
+ * --etcd-prefix template), until the registry releases it. etcd3 multiplexes all watches
+ * over one gRPC stream and re-attaches them after a reconnect.
+ */
+export class EtcdSource implements Source {
+  readonly name = 'etcd';
+  private readonly services = new Map<string, ServiceWatch>();
+  private readonly connection: Connection;
+  private readonly context: PrefixWatchContext;
+  private sink?: ProviderSink;
+
+  static fromConfig(config: Config, env: NodeJS.ProcessEnv, log: Logger): EtcdSource {
+    return new EtcdSource(etcdSettings(config, env), log);
+  }
+
+  constructor(
+    private readonly settings: EtcdSettings,
+    log: Logger,
+    private readonly client: Etcd3 = createClient(settings),
+  ) {
+    const where = settings.endpoints.join(',');
+    this.connection = new Connection(where, () => client.maintenance.status(), RECONNECT, log);
+    this.context = { client, connection: this.connection, where, retry: RECONNECT, log, stats: { watchEvents: 0, decodeFailures: 0 } };
+  }
+
+  start(sink: ProviderSink): void {
+    this.sink = sink;
+    this.connection.start();
+  }
+
+  ensure(service: string): Promise<EnsureResult> {
+    let watch = this.services.get(service);
+    if (!watch) {
+      watch = new ServiceWatch(service, this.settings.templates, this.context, (providers) => this.sink?.replace(this.name, service, providers));
+      this.services.set(service, watch);
+      watch.start();
+    }
+    return watch.ensure();
+  }
+
+  release(service: string): void {
+    const watch = this.services.get(service);
+    if (!watch) return;
+    this.services.delete(service);
+    void watch.close();
+    this.sink?.replace(this.name, service, []);
+  }
+
+  status(): SourceStatus {
+    const { stats } = this.context;
+    return {
+      name: this.name,
+      state: this.connection.state,
+      detail: this.connection.detail,
+      watchedServices: this.services.size,
+      watchEvents: stats.watchEvents,
+      decodeFailures: stats.decodeFailures,
+      lastSync: stats.lastSync,
+      synced: [...this.services.values()].every((watch) => watch.loaded),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.connection.stop();
+    const closing = Promise.all([...this.services.values()].map((watch) => watch.close()));
+    this.services.clear();
+    await Promise.race([closing, sleep(STOP_GRACE_MS)]);
+    this.client.close();
+  }
+}
