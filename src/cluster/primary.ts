@@ -1,11 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, Registry as PromRegistry } from 'prom-client';
 import type { Config } from '../config/load.js';
 import type { Endpoint } from '../forward/endpoint.js';
 import { needsRestart } from '../lifecycle/dns-reload.js';
 import { SourceSet, type SourceReload } from '../lifecycle/source-set.js';
-import { Metrics } from '../ops/metrics.js';
+import { registerSourceMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/ops-server.js';
 import { Registry } from '../registry/registry.js';
 import type { Source } from '../registry/source.js';
@@ -33,8 +33,9 @@ const MIN_WORKER_LIFE_MS = 5000;
 export async function startPrimary(config: Config, log: Logger, workers: number, sources: Source[] = createSources(config, log)): Promise<Primary> {
   const registry = new Registry(sources, registryOptions);
   const hub = new WorkerHub(registry);
-  const sourceMetrics = new Metrics();
-  sourceMetrics.watchSources(registry);
+  // Only the source figures here: the query figures come summed from the workers.
+  const sourceMetrics = new PromRegistry();
+  registerSourceMetrics(sourceMetrics, registry);
   const aggregator = new AggregatorRegistry();
   const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
   let current = config;
@@ -58,7 +59,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
   await Promise.all(Array.from({ length: workers }, fork));
   log.info({ listen: config.listen, domain: config.domain, workers, sources: sources.map((s) => s.name) }, 'dnsbridge listening');
   const metricsText = async () => {
-    const [summed, own] = await Promise.all([aggregator.clusterMetrics(), sourceMetrics.registry.metrics()]);
+    const [summed, own] = await Promise.all([aggregator.clusterMetrics(), sourceMetrics.metrics()]);
     return `${summed}\n${own}`;
   };
   // The answer cache lives in the workers: the page shows its figures through /metrics only.

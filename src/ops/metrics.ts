@@ -117,22 +117,46 @@ export class Metrics implements QueryObserver, ForwardObserver {
     new Counter({ name: `${PREFIX}${name}`, help, registers: [this.registry], collect() { this.reset(); this.inc(read()); } });
   }
 
-  /** Per-source figures, read at scrape time (in the process that runs the sources). */
+  /** Per-source figures, and stale answers counted, in a process that both runs the sources and answers. */
   watchSources(registry: Registry): void {
-    const registers = [this.registry];
-    type Read = (s: SourceStatus) => number;
-    // Reset first: a source removed by a reload drops out of the scrape.
-    const sourceGauge = (name: string, help: string, read: Read) =>
-      new Gauge({ name: `${PREFIX}source_${name}`, help, labelNames: ['source'], registers, collect() { this.reset(); for (const s of registry.statuses()) this.set({ source: s.name }, read(s)); } });
-    const sourceCounter = (name: string, help: string, read: Read) =>
-      new Counter({ name: `${PREFIX}source_${name}`, help, labelNames: ['source'], registers, collect() { this.reset(); for (const s of registry.statuses()) this.inc({ source: s.name }, read(s)); } });
-    sourceGauge('connected', '1 when the source is connected to its registry', (s) => (s.state === 'connected' ? 1 : 0));
-    sourceGauge('watched_services', 'Services the source watches', (s) => s.watchedServices);
-    sourceCounter('watch_events_total', 'Watch events received', (s) => s.watchEvents);
-    sourceCounter('decode_failures_total', 'Registry entries skipped as malformed', (s) => s.decodeFailures);
-    sourceGauge('last_sync_timestamp_seconds', 'When the source last read its registry completely', (s) => (s.lastSync ?? 0) / 1000);
+    registerSourceMetrics(this.registry, registry);
     this.lagging = atMostEverySecond(() => registry.statuses().some((s) => s.state !== 'connected'));
   }
+}
+
+/** Per-source figures, read at scrape time, in `prom` of the process that runs the sources. */
+export function registerSourceMetrics(prom: PromRegistry, registry: Registry): void {
+  const registers = [prom];
+  const labelNames = ['source'];
+  type Read = (s: SourceStatus) => number;
+  // Reset first: a source removed by a reload drops out of the scrape.
+  const gauge = (name: string, help: string, read: Read) =>
+    new Gauge({
+      name: `${PREFIX}source_${name}`,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of registry.statuses()) this.set({ source: s.name }, read(s));
+      },
+    });
+  const counter = (name: string, help: string, read: Read) =>
+    new Counter({
+      name: `${PREFIX}source_${name}`,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of registry.statuses()) this.inc({ source: s.name }, read(s));
+      },
+    });
+  gauge('connected', '1 when the source is connected to its registry', (s) => (s.state === 'connected' ? 1 : 0));
+  gauge('watched_services', 'Services the source watches', (s) => s.watchedServices);
+  counter('watch_events_total', 'Watch events received', (s) => s.watchEvents);
+  counter('decode_failures_total', 'Registry entries skipped as malformed', (s) => s.decodeFailures);
+  gauge('last_sync_timestamp_seconds', 'When the source last read its registry completely', (s) => (s.lastSync ?? 0) / 1000);
 }
 
 /** `read()` at most once a second; calls in between get its last answer (it runs per query). */

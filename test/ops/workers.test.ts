@@ -27,6 +27,8 @@ describe('operating a bridge with DNS workers (--workers 2)', () => {
     const metrics = await scrape(bridge.http);
     assert.equal(total(metrics, 'dnsbridge_queries_total', { zone: 'service', type: 'A' }), 4);
     assert.equal(total(metrics, 'dnsbridge_source_connected', { source: 'file' }), 1);
+    const families = (await get(bridge.http, '/metrics')).body.split('\n').filter((line) => line.startsWith('# TYPE '));
+    assert.deepEqual(families, [...new Set(families)], 'each metric once: Prometheus refuses a scrape that repeats one');
     assert.match((await get(bridge.http, '/')).body, /<title>dnsbridge<\/title>/);
   });
 
