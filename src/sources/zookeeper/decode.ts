@@ -57,7 +57,8 @@ function fromServerSet(json: Json, origin: string): DecodedNode {
     if (!isServiceName(name)) return { error: `ServerSet additional endpoint "${name}" is not a DNS label` };
     const extra = endpoint(value, origin);
     if (isError(extra)) return { error: `ServerSet additional endpoint "${name}": ${extra.error}` };
-    providers.push({ ...extra, endpoint: name.toLowerCase() });
+    extra.endpoint = name.toLowerCase();
+    providers.push(extra);
   }
   return providers;
 }

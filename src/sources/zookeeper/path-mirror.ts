@@ -1,10 +1,12 @@
+import { parseHostPort } from '../../registry/fields.js';
 import type { Provider } from '../../registry/provider.js';
 import { decodeNode, type DecodedNode } from './decode.js';
 
 /** The reads a mirror needs; each also arms a watch on what it read. */
 export interface WatchingReader {
   children(path: string): Promise<string[] | undefined>;
-  data(path: string): Promise<Buffer | undefined>;
+  /** `background`: no answer waits for this read. */
+  data(path: string, background: boolean): Promise<Buffer | undefined>;
   exists(path: string): Promise<boolean>;
 }
 
@@ -20,23 +22,33 @@ export interface MirrorListener {
 
 /**
  * The in-memory copy of one provider path (`/api/providers`): its children, decoded. Watch
- * firings mark what must be read again; one read loop at a time reads it (watching it again
- * as it reads), so a later read never lands before an earlier one, and nothing that changed
- * between two reads is lost.
+ * firings mark what must be read again; one read loop at a time lists the children and reads
+ * what an answer waits for (watching all it reads), so a later read never lands before an
+ * earlier one, and nothing that changed between two reads is lost.
+ *
+ * A new child named `host:port` (zc.zk's layout) is served from its name as soon as the list
+ * shows it. Its data is read, and watched, in the background, outside the loop: if the data is
+ * one of the other formats, it replaces what the name gave.
  */
 export class PathMirror {
   /** The services whose providers include this path's. */
   readonly owners = new Set<string>();
-  /** True once read completely at least once. */
+  /** True once its providers were given at least once. */
   loaded = false;
-  /** The last read failed: what is here may be old. */
+  /** A read failed: what is here may be old. */
   stale = false;
   private readonly nodes = new Map<string, DecodedNode>();
   private listing = true;
+  /** Children whose data an answer waits for: read in the loop. */
   private readonly dataDirty = new Set<string>();
+  /** Children served already whose data must be read (and watched) again: read in the background. */
+  private readonly rearm = new Set<string>();
+  /** Background reads in flight, by child: a read replaced or a child gone makes the reply void. */
+  private readonly backgroundReads = new Map<string, symbol>();
   /** Children deleted since the last listing was sent: a read sent before must not bring them back. */
   private readonly gone = new Set<string>();
   private running?: Promise<boolean>;
+  private answered?: { promise: Promise<boolean>; resolve: (ok: boolean) => void };
 
   constructor(
     readonly path: string,
@@ -64,7 +76,9 @@ export class PathMirror {
   /** A deleted child needs no read to leave: it goes at once. */
   childDeleted(name: string): void {
     this.gone.add(name);
-    if (this.nodes.delete(name)) this.listener.changed(this);
+    const served = this.nodes.has(name);
+    this.forget(name);
+    if (served) this.listener.changed(this);
     this.childrenChanged();
   }
 
@@ -72,7 +86,19 @@ export class PathMirror {
   invalidate(): void {
     this.stale = true;
     this.listing = true;
-    for (const name of this.nodes.keys()) this.dataDirty.add(name);
+    for (const name of this.nodes.keys()) this.rearm.add(name);
+  }
+
+  /** Resolves once the providers are known (true), or when reading them failed (false). */
+  whenLoaded(): Promise<boolean> {
+    if (this.loaded) return Promise.resolve(true);
+    if (!this.answered) {
+      let resolve!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((r) => (resolve = r));
+      this.answered = { promise, resolve };
+    }
+    void this.sync();
+    return this.answered.promise;
   }
 
   /** Reads whatever is marked until nothing is; false when a read failed. */
@@ -83,32 +109,50 @@ export class PathMirror {
 
   private async run(): Promise<boolean> {
     try {
-      while (this.listing || this.dataDirty.size) await this.step();
+      while (this.listing || this.dataDirty.size || this.rearm.size) await this.step();
     } catch (error) {
-      this.stale = true;
-      this.listing = true;
-      this.listener.failed(this, error as Error);
+      this.failed(error as Error);
+      this.answer(false);
       return false;
     }
-    this.loaded = true;
     this.stale = false;
+    this.answer(true);
     this.listener.synced(this);
     return true;
   }
 
+  private failed(error: Error): void {
+    this.stale = true;
+    this.listing = true;
+    this.listener.failed(this, error);
+  }
+
+  private answer(ok: boolean): void {
+    if (ok) this.loaded = true;
+    this.answered?.resolve(ok);
+    this.answered = undefined;
+  }
+
   private async step(): Promise<void> {
     const listed = this.listing ? await this.list() : undefined;
+    const dropped = listed ? this.dropUnlisted(listed) : 0;
+    const named = listed ? this.serveFromNames(listed) : 0;
+    if (dropped + named > 0) this.listener.changed(this);
+    for (const name of this.rearm) this.readInBackground(name);
+    this.rearm.clear();
     const names = [...this.dataDirty];
     this.dataDirty.clear();
+    if (names.length === 0) this.answer(true);
+    for (const name of names) this.backgroundReads.delete(name);
     let data: (Buffer | undefined)[];
     try {
       // Sent together: the client pipelines them on one connection.
-      data = await Promise.all(names.map((name) => this.reader.data(this.childPath(name))));
+      data = await Promise.all(names.map((name) => this.reader.data(this.childPath(name), false)));
     } catch (error) {
       for (const name of names) this.dataDirty.add(name);
       throw error;
     }
-    let changed = listed ? this.dropUnlisted(listed) : false;
+    let changed = false;
     names.forEach((name, i) => {
       changed = this.apply(name, data[i]) || changed;
     });
@@ -118,9 +162,7 @@ export class PathMirror {
   private async list(): Promise<Set<string>> {
     this.listing = false;
     this.gone.clear();
-    const names = new Set(await this.listChildren());
-    for (const name of names) if (!this.nodes.has(name)) this.dataDirty.add(name);
-    return names;
+    return new Set(await this.listChildren());
   }
 
   /** A missing path has no providers; an exists-watch shows when it is created. */
@@ -132,26 +174,89 @@ export class PathMirror {
     }
   }
 
-  private dropUnlisted(listed: Set<string>): boolean {
-    let changed = false;
+  private dropUnlisted(listed: Set<string>): number {
+    let dropped = 0;
     for (const name of this.nodes.keys()) {
-      if (!listed.has(name)) changed = this.nodes.delete(name) || changed;
+      if (!listed.has(name)) {
+        this.forget(name);
+        dropped++;
+      }
     }
-    return changed;
+    return dropped;
+  }
+
+  /** New children: host:port names are served now and read in the background; others are read before an answer. */
+  private serveFromNames(listed: Set<string>): number {
+    let served = 0;
+    for (const name of listed) {
+      if (this.nodes.has(name) || this.gone.has(name) || this.dataDirty.has(name)) continue;
+      if (!parseHostPort(name)) {
+        this.dataDirty.add(name);
+        continue;
+      }
+      this.nodes.set(name, decodeNode(name, undefined, this.origin(name)));
+      this.readInBackground(name);
+      served++;
+    }
+    return served;
+  }
+
+  private readInBackground(name: string): void {
+    const read = Symbol(name);
+    this.backgroundReads.set(name, read);
+    const current = () => this.backgroundReads.get(name) === read && this.backgroundReads.delete(name);
+    this.reader.data(this.childPath(name), true).then(
+      (data) => {
+        if (current() && this.nodes.has(name) && this.apply(name, data)) this.listener.changed(this);
+      },
+      (error: Error) => {
+        if (!current() || !this.nodes.has(name)) return;
+        this.rearm.add(name);
+        this.failed(error);
+      },
+    );
+  }
+
+  private forget(name: string): void {
+    this.nodes.delete(name);
+    this.backgroundReads.delete(name);
+    this.rearm.delete(name);
   }
 
   private apply(name: string, data: Buffer | undefined): boolean {
     if (this.gone.has(name)) return false;
     if (data === undefined) return this.nodes.delete(name);
-    const path = this.childPath(name);
-    const decoded = decodeNode(name, data, `zookeeper:${path}`);
-    if (!Array.isArray(decoded)) this.listener.skipped(path, decoded.error);
-    const before = this.nodes.get(name);
+    const decoded = decodeNode(name, data, this.origin(name));
+    if (!Array.isArray(decoded)) this.listener.skipped(this.childPath(name), decoded.error);
+    // An unchanged child keeps its objects: those are what the registry holds already.
+    if (sameDecoded(this.nodes.get(name), decoded)) return false;
     this.nodes.set(name, decoded);
-    return JSON.stringify(before) !== JSON.stringify(decoded);
+    return true;
+  }
+
+  private origin(name: string): string {
+    return `zookeeper:${this.childPath(name)}`;
   }
 
   private childPath(name: string): string {
     return this.path === '/' ? `/${name}` : `${this.path}/${name}`;
   }
+}
+
+function sameDecoded(a: DecodedNode | undefined, b: DecodedNode): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return !Array.isArray(a) && !Array.isArray(b) && a?.error === b.error;
+  return a.length === b.length && a.every((provider, i) => sameProvider(provider, b[i]));
+}
+
+export function sameProvider(a: Provider, b: Provider): boolean {
+  return (
+    a.host === b.host &&
+    a.port === b.port &&
+    a.priority === b.priority &&
+    a.weight === b.weight &&
+    a.endpoint === b.endpoint &&
+    a.ttl === b.ttl &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((tag, i) => tag === b.tags[i])
+  );
 }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Provider } from '../../registry/provider.js';
 import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { ZooKeeperClient, type WatchEvent, type ZooKeeperError } from './client.js';
-import { PathMirror, type MirrorListener } from './path-mirror.js';
+import { PathMirror, sameProvider, type MirrorListener, type WatchingReader } from './path-mirror.js';
+import { ReadQueue } from './read-queue.js';
 
 export interface ZooKeeperSourceOptions {
   /** `host:port,host:port[/chroot]`. */
@@ -19,13 +20,15 @@ export interface ZooKeeperSourceOptions {
 interface WatchedService {
   mirrors: PathMirror[];
   /** What was last given to the sink, to skip writes that change nothing. */
-  published: string;
+  published: readonly Provider[];
 }
 
 const FIRST_RETRY_MS = 200;
 const LAST_RETRY_MS = 30_000;
 /** Paths read at once after a new session, so 10,000 services do not queue 100,000 requests at once. */
 const RESYNC_BATCH = 200;
+/** Data reads in flight at once: enough to keep ZooKeeper busy, few enough that a query's read is not queued behind thousands. */
+const READS_IN_FLIGHT = 128;
 
 /**
  * Providers from ZooKeeper provider paths. A service is read at its first query and watched
@@ -35,6 +38,8 @@ const RESYNC_BATCH = 200;
 export class ZooKeeperSource implements Source, MirrorListener {
   readonly name = 'zookeeper';
   private readonly client: ZooKeeperClient;
+  private readonly reader: WatchingReader;
+  private readonly reads = new ReadQueue(READS_IN_FLIGHT);
   private readonly services = new Map<string, WatchedService>();
   private readonly mirrors = new Map<string, PathMirror>();
   private sink?: ProviderSink;
@@ -56,6 +61,11 @@ export class ZooKeeperSource implements Source, MirrorListener {
       { connected: (fresh) => this.connected(fresh), disconnected: (reason) => this.disconnected(reason), watchFired: (event) => this.watchFired(event) },
     );
     this.detail = `connecting to ${this.client.servers}`;
+    this.reader = {
+      children: (path) => this.client.children(path),
+      data: (path, background) => this.reads.run(() => this.client.data(path), background),
+      exists: (path) => this.client.exists(path),
+    };
   }
 
   start(sink: ProviderSink): void {
@@ -68,7 +78,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
     const watched = this.services.get(service) ?? this.watch(service);
     if (watched.mirrors.every((mirror) => mirror.loaded)) return 'ready';
     if (!(await this.connection())) return 'unavailable';
-    const results = await Promise.all(watched.mirrors.map((mirror) => mirror.sync()));
+    const results = await Promise.all(watched.mirrors.map((mirror) => mirror.whenLoaded()));
     return results.every(Boolean) ? 'ready' : 'unavailable';
   }
 
@@ -103,7 +113,8 @@ export class ZooKeeperSource implements Source, MirrorListener {
       watchEvents: this.watchEvents,
       decodeFailures: this.decodeFailures,
       lastSync: this.lastSync,
-      synced: mirrors.every((mirror) => mirror.loaded && !mirror.stale),
+      // Caught up: connected once, every watched path read, no read outstanding.
+      synced: this.lastSync !== undefined && this.reads.pending === 0 && mirrors.every((mirror) => mirror.loaded && !mirror.stale),
     };
   }
 
@@ -134,7 +145,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
 
   private watch(service: string): WatchedService {
     const mirrors = this.options.templates.map((template) => this.mirrorOf(template.replaceAll('{service}', service), service));
-    const watched = { mirrors, published: '[]' };
+    const watched = { mirrors, published: [] };
     this.services.set(service, watched);
     return watched;
   }
@@ -142,7 +153,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
   /** Two templates may name the same path for two services: one mirror serves both. */
   private mirrorOf(path: string, service: string): PathMirror {
     let mirror = this.mirrors.get(path);
-    if (!mirror) this.mirrors.set(path, (mirror = new PathMirror(path, this.client, this)));
+    if (!mirror) this.mirrors.set(path, (mirror = new PathMirror(path, this.reader, this)));
     mirror.owners.add(service);
     return mirror;
   }
@@ -151,9 +162,9 @@ export class ZooKeeperSource implements Source, MirrorListener {
     const watched = this.services.get(service);
     if (!watched) return;
     const providers: Provider[] = watched.mirrors.flatMap((mirror) => mirror.providers());
-    const key = JSON.stringify(providers);
-    if (key === watched.published) return;
-    watched.published = key;
+    const same = providers.length === watched.published.length && providers.every((provider, i) => sameProvider(provider, watched.published[i]));
+    if (same) return;
+    watched.published = providers;
     this.sink?.replace(this.name, service, providers);
   }
 
@@ -171,6 +182,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
   private connected(newSession: boolean): void {
     const was = this.state;
     this.state = 'connected';
+    this.lastSync ??= Date.now();
     this.detail = undefined;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
