@@ -3,8 +3,9 @@
 import type { Benchmark } from './benchmark.js';
 import { dnsThroughput } from './dns-throughput.js';
 import { scale } from './scale.js';
+import { zooKeeperBenchmark } from './zookeeper.js';
 
-const benchmarks: Benchmark[] = [dnsThroughput, scale];
+const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark];
 
 const wanted = process.argv.slice(2);
 for (const benchmark of benchmarks) {
