@@ -49,6 +49,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
   private decodeFailures = 0;
   private lastSync?: number;
   private retryTimer?: NodeJS.Timeout;
+  private startTimer?: NodeJS.Timeout;
   private retryDelay = FIRST_RETRY_MS;
   private startedAt?: number;
 
@@ -72,6 +73,10 @@ export class ZooKeeperSource implements Source, MirrorListener {
     this.sink = sink;
     this.startedAt = Date.now();
     this.client.start();
+    // Down at start: say so once the first queries stop waiting for it.
+    this.startTimer = setTimeout(() => {
+      if (this.state === 'connecting') this.disconnected('not reachable since start');
+    }, this.options.connectWaitMs);
   }
 
   async ensure(service: string): Promise<EnsureResult> {
@@ -80,15 +85,6 @@ export class ZooKeeperSource implements Source, MirrorListener {
     if (!(await this.connection())) return 'unavailable';
     const results = await Promise.all(watched.mirrors.map((mirror) => mirror.whenLoaded()));
     return results.every(Boolean) ? 'ready' : 'unavailable';
-  }
-
-  /**
-   * Connected, or connected soon after start; otherwise false at once, so a query for another
-   * source's service does not wait on a ZooKeeper that is down (the service is read on connect).
-   */
-  private async connection(): Promise<boolean> {
-    const starting = this.startedAt !== undefined && Date.now() - this.startedAt < this.options.connectWaitMs;
-    return this.client.isConnected() || (starting && this.client.whenConnected(this.options.connectWaitMs));
   }
 
   /** ZooKeeper has no way to remove a watch: a released path's later firings are ignored. */
@@ -120,6 +116,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
 
   async stop(): Promise<void> {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.startTimer);
     await this.client.close();
   }
 
@@ -141,6 +138,15 @@ export class ZooKeeperSource implements Source, MirrorListener {
 
   synced(): void {
     this.lastSync = Date.now();
+  }
+
+  /**
+   * Connected, or connected soon after start; otherwise false at once, so a query for another
+   * source's service does not wait on a ZooKeeper that is down (the service is read on connect).
+   */
+  private async connection(): Promise<boolean> {
+    const starting = this.startedAt !== undefined && Date.now() - this.startedAt < this.options.connectWaitMs;
+    return this.client.isConnected() || (starting && this.client.whenConnected(this.options.connectWaitMs));
   }
 
   private watch(service: string): WatchedService {
