@@ -8,7 +8,9 @@ export type RcodeCounts = Record<string, number>;
 export interface LoadGenerator {
   /** Counts since start (or the last `reset`), per query group. */
   counts(): Record<string, RcodeCounts>;
+  /** Starts a new window for `counts`; `stop` still reports the whole run. */
   reset(): void;
+  /** Stops sending, waits for the last answers, and returns the counts of the whole run. */
   stop(): Promise<Record<string, RcodeCounts>>;
 }
 
@@ -25,10 +27,13 @@ export async function startLoad(
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   let counts: Record<string, RcodeCounts> = {};
+  const total: Record<string, RcodeCounts> = {};
   const pending = new Map<number, { group: string; timer: NodeJS.Timeout }>();
   const count = (group: string, code: string) => {
-    const groupCounts = (counts[group] ??= {});
-    groupCounts[code] = (groupCounts[code] ?? 0) + 1;
+    for (const tally of [counts, total]) {
+      const groupCounts = (tally[group] ??= {});
+      groupCounts[code] = (groupCounts[code] ?? 0) + 1;
+    }
   };
   socket.on('message', (reply) => {
     if (reply.length < 12) return;
@@ -65,7 +70,7 @@ export async function startLoad(
       clearTimeout(stopAt);
       await new Promise((resolve) => setTimeout(resolve, options.timeoutMs + 100));
       socket.close();
-      return counts;
+      return total;
     },
   };
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import dnsPacket from 'dns-packet';
 import { startBridge, type BridgeProcess } from '../harness/bridge.js';
-import { dig, rdata } from '../harness/dig.js';
 import { startDnsmasq, type Dnsmasq } from '../harness/dnsmasq.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { startLoad, type LoadGenerator } from '../harness/load.js';
+import { udpExchange } from '../harness/raw-query.js';
+import { query } from '../harness/wire.js';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperServer, type ZooKeeperTestClient } from '../harness/zookeeper.js';
 
@@ -27,6 +29,20 @@ function target(hostPort: string): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** SRV record data as dig prints it, asked over one UDP exchange: quick enough to poll every few ms. */
+async function srvRecords(name: string): Promise<string[]> {
+  const reply = dnsPacket.decode(await udpExchange(bridge.address, query(name, SRV, { id: 7, edns: {} }), 1000));
+  return (reply.answers ?? [])
+    .filter((answer) => answer.type === 'SRV')
+    .map((answer) => {
+      const srv = (answer as dnsPacket.SrvAnswer).data;
+      return `${srv.priority} ${srv.weight} ${srv.port} ${srv.target}.`;
+    })
+    .sort();
+}
+
+let bridge: BridgeProcess;
+
 describe('faults under load', { timeout: 240_000 }, () => {
   let zk: ZooKeeperServer;
   let zkProxy: TcpProxy;
@@ -34,7 +50,6 @@ describe('faults under load', { timeout: 240_000 }, () => {
   let etcd: EtcdServer;
   let etcdProxy: TcpProxy;
   let upstream: Dnsmasq;
-  let bridge: BridgeProcess;
   let load: LoadGenerator;
   let next = 1;
 
@@ -53,8 +68,7 @@ describe('faults under load', { timeout: 240_000 }, () => {
     const expected = await registryContent(service);
     let last: string[] = [];
     while (Date.now() - started < 20_000) {
-      const reply = await dig(bridge.address, `${service}.service.local`, 'SRV').catch(() => undefined);
-      last = reply ? rdata(reply.answer) : [];
+      last = await srvRecords(`${service}.service.local`).catch(() => []);
       if (JSON.stringify(last) === JSON.stringify(expected)) {
         catchUp.push([label, Date.now() - started]);
         return;
@@ -126,6 +140,9 @@ describe('faults under load', { timeout: 240_000 }, () => {
     await zk.stop();
     await sleep(3000);
     await zk.start();
+    // The test's own writer reconnects afresh: node-zookeeper-client can sit on a dead socket after a restart.
+    await registrar.close().catch(() => {});
+    registrar = await connectZooKeeper(zk.address, { sessionTimeoutMs: 30_000 });
     await addZk('zk-alpha');
     await addZk(mixed);
     await answersMatchRegistry('zk-alpha', 'ZooKeeper restarted');
