@@ -122,6 +122,7 @@ describe('ZooKeeper source: ZooKeeper failures', { concurrency: true }, () => {
     const bridge = track(await startZkBridge(['--file', join(dir, 'services.yaml'), ...zkArgs(zk.address)]));
     assert.deepEqual(await ask(bridge.address, 'files.service.local'), { status: 'NOERROR', records: [`10 1 80 ${addr('10.0.13.1')}`] });
     assert.equal((await ask(bridge.address, 'early.service.local')).status, 'SERVFAIL');
+    await logShows(bridge.output, `zookeeper ${zk.address}: not reachable since start`);
 
     await zk.start();
     await answerBecomes(bridge.address, 'early.service.local', 'SRV', { status: 'NOERROR', records: [`10 1 80 ${addr('10.0.12.1')}`] });
