@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import zookeeper from 'node-zookeeper-client';
-import type { BridgeProcess } from '../../harness/bridge.js';
+import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
 import { startDnsmasq, type Dnsmasq } from '../../harness/dnsmasq.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperServer, type ZooKeeperTestClient } from '../../harness/zookeeper.js';
-import { addr, answerBecomes, ask, logShows, startZkBridge, zkArgs } from './helpers.js';
+import { addr, answerBecomes, ask, logShows, zkArgs } from './helpers.js';
 
 const curator = (address: string, port: number, enabled = true) =>
   JSON.stringify({ name: 'waiter', id: `id-${address}`, address, port, sslPort: null, payload: null, registrationTimeUTC: 1628750040704, serviceType: 'DYNAMIC', uriSpec: null, enabled });
@@ -35,7 +35,7 @@ describe('ZooKeeper source: entry formats, through the running bridge', () => {
     await registrar.create('/mixed/providers/good', '10.0.3.1:80');
     await registrar.create('/mixed/providers/lock-0001', 'hello');
     await registrar.create('/mixed/providers/badport', '{"host":"10.0.3.2","port":0}');
-    bridge = await startZkBridge([...zkArgs(zk.address, '/{service}/providers', '/services/{service}'), '--upstream', upstream.address]);
+    bridge = await startBridge([...zkArgs(zk.address, '/{service}/providers', '/services/{service}'), '--upstream', upstream.address]);
   });
   after(async () => {
     await bridge?.stop();
@@ -106,7 +106,7 @@ describe('ZooKeeper source: digest authentication', () => {
   });
 
   it('reads nodes only its digest may read, with the digest from DNSBRIDGE_ZK_DIGEST', async () => {
-    const bridge = await startZkBridge(zkArgs(zk.address), { env: { DNSBRIDGE_ZK_DIGEST: digest } });
+    const bridge = await startBridge(zkArgs(zk.address), { env: { DNSBRIDGE_ZK_DIGEST: digest } });
     try {
       assert.deepEqual(await ask(bridge.address, 'secret.service.local', 'SRV'), { status: 'NOERROR', records: [`10 1 80 ${addr('10.0.5.1')}`] });
       assert.ok(!bridge.output().includes('s3cret'), 'the password is not logged');
@@ -116,7 +116,7 @@ describe('ZooKeeper source: digest authentication', () => {
   });
 
   it('without the digest: SERVFAIL, not NXDOMAIN, and the log names the server, the path and NoAuth', async () => {
-    const bridge = await startZkBridge(zkArgs(zk.address), { env: { DNSBRIDGE_ZK_DIGEST: '' } });
+    const bridge = await startBridge(zkArgs(zk.address), { env: { DNSBRIDGE_ZK_DIGEST: '' } });
     try {
       assert.equal((await ask(bridge.address, 'secret.service.local', 'SRV')).status, 'SERVFAIL');
       await logShows(bridge.output, `zookeeper ${zk.address}: list /secret/providers: not allowed (NoAuth)`);

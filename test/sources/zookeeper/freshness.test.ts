@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Provider } from '../../../src/registry/provider.js';
 import { ZooKeeperSource } from '../../../src/sources/zookeeper/source.js';
-import type { BridgeProcess } from '../../harness/bridge.js';
+import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperServer, type ZooKeeperTestClient } from '../../harness/zookeeper.js';
-import { addr, answerBecomes, ask, startZkBridge, zkArgs } from './helpers.js';
+import { addr, answerBecomes, ask, zkArgs } from './helpers.js';
 
 describe('ZooKeeper source: changes reach the next answers', () => {
   let zk: ZooKeeperServer;
@@ -15,7 +15,7 @@ describe('ZooKeeper source: changes reach the next answers', () => {
   before(async () => {
     zk = await startZooKeeper();
     registrar = await connectZooKeeper(zk.address);
-    bridge = await startZkBridge(zkArgs(zk.address));
+    bridge = await startBridge(zkArgs(zk.address));
   });
   after(async () => {
     await bridge?.stop();

@@ -1,15 +1,8 @@
-import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
 import { dig, rdata } from '../../harness/dig.js';
-import { freePort } from '../../harness/ports.js';
 
 /** Bridge flags for a ZooKeeper at `address`: short sessions so outages show quickly. */
 export function zkArgs(address: string, ...paths: string[]): string[] {
   return ['--zookeeper', address, '--zk-session-timeout', '4000', ...paths.flatMap((path) => ['--zk-path', path])];
-}
-
-/** The bridge with its status page on a free port too, so bridges of parallel suites do not collide. */
-export async function startZkBridge(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<BridgeProcess> {
-  return startBridge([...args, '--http', `127.0.0.1:${await freePort()}`], options);
 }
 
 /** `dig` status and sorted record data of the answer section. */

@@ -3,10 +3,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { startBridge } from '../../harness/bridge.js';
 import { startSilentProxy } from '../../harness/silent-proxy.js';
 import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.js';
 import { connectZooKeeper, startZooKeeper } from '../../harness/zookeeper.js';
-import { addr, answerBecomes, ask, logShows, startZkBridge, zkArgs } from './helpers.js';
+import { addr, answerBecomes, ask, logShows, zkArgs } from './helpers.js';
 
 /** What a test started, stopped when it ends (last started first). */
 function tracker(t: TestContext): <T extends { stop(): Promise<unknown> }>(thing: T) => T {
@@ -38,7 +39,7 @@ describe('ZooKeeper source: ZooKeeper failures', { concurrency: true }, () => {
     await before.create('/alpha/providers/10.0.10.1:80', '');
     await before.create('/beta/providers/10.0.10.2:80', '');
     await before.close();
-    const bridge = track(await startZkBridge(zkArgs(zk.address)));
+    const bridge = track(await startBridge(zkArgs(zk.address)));
     assert.equal((await ask(bridge.address, 'alpha.service.local')).status, 'NOERROR');
     assert.equal((await ask(bridge.address, 'beta.service.local')).status, 'NOERROR');
 
@@ -69,7 +70,7 @@ describe('ZooKeeper source: ZooKeeper failures', { concurrency: true }, () => {
     track({ stop: () => registrar.close() });
     await registrar.create('/one/providers/10.0.11.1:80', '');
     await registrar.create('/two/providers/10.0.11.2:80', '');
-    const bridge = track(await startZkBridge(zkArgs(proxy.address)));
+    const bridge = track(await startBridge(zkArgs(proxy.address)));
     assert.equal((await ask(bridge.address, 'one.service.local')).status, 'NOERROR');
     assert.equal((await ask(bridge.address, 'two.service.local')).status, 'NOERROR');
     const [bridgeSession] = (await zk.sessions()).filter((session) => session !== registrar.sessionId());
@@ -99,7 +100,7 @@ describe('ZooKeeper source: ZooKeeper failures', { concurrency: true }, () => {
     const registrar = await connectZooKeeper(zk.address);
     track({ stop: () => registrar.close() });
     await registrar.create('/quiet/providers/10.0.14.1:80', '');
-    const bridge = track(await startZkBridge(zkArgs(proxy.address)));
+    const bridge = track(await startBridge(zkArgs(proxy.address)));
     assert.deepEqual(await ask(bridge.address, 'quiet.service.local'), { status: 'NOERROR', records: [`10 1 80 ${addr('10.0.14.1')}`] });
 
     proxy.silence();
@@ -119,7 +120,7 @@ describe('ZooKeeper source: ZooKeeper failures', { concurrency: true }, () => {
     const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-'));
     await writeFile(join(dir, 'services.yaml'), 'files: ["10.0.13.1:80"]\n');
 
-    const bridge = track(await startZkBridge(['--file', join(dir, 'services.yaml'), ...zkArgs(zk.address)]));
+    const bridge = track(await startBridge(['--file', join(dir, 'services.yaml'), ...zkArgs(zk.address)]));
     assert.deepEqual(await ask(bridge.address, 'files.service.local'), { status: 'NOERROR', records: [`10 1 80 ${addr('10.0.13.1')}`] });
     assert.equal((await ask(bridge.address, 'early.service.local')).status, 'SERVFAIL');
     await logShows(bridge.output, `zookeeper ${zk.address}: not reachable since start`);
