@@ -12,6 +12,7 @@ import { lsCommand } from './ops/cli/ls.js';
 import { addRegisterCommand } from './register/command.js';
 import type { Logger } from 'pino';
 import { startBridge } from './serve.js';
+import { createSources } from './sources/index.js';
 import { startPrimary } from './cluster/primary.js';
 import { startWorker } from './cluster/worker.js';
 import { workerCount } from './cluster/count.js';
@@ -49,6 +50,7 @@ async function serve(command: Command): Promise<void> {
   const log = createLogger(config['log-level']);
   const workers = workerCount(config.workers);
   const starting = startServing(config, log, workers).catch((error: NodeJS.ErrnoException) => {
+    if (error instanceof ConfigError) exitForConfig(error);
     log.fatal({ err: error }, `cannot start: ${error.message}`);
     process.exit(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? EXIT_CONFIG : 1);
   });
@@ -71,8 +73,17 @@ function startServing(config: Config, log: Logger, workers: number): Promise<Rel
   return cluster.isPrimary ? startPrimary(config, log, workers) : startWorker(config, log);
 }
 
-function check(command: Command): void {
+/** Prints every configuration problem, naming its key, and exits 2: nothing was started. */
+function exitForConfig(error: ConfigError): never {
+  process.stderr.write(`dnsbridge: invalid configuration:\n${error.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}\n`);
+  process.exit(EXIT_CONFIG);
+}
+
+async function check(command: Command): Promise<void> {
   const config = configOf(command);
+  // Sources check their own settings (hosts, templates, secret files) when made; none is started.
+  const sources = createSources(config, createLogger('silent'));
+  await Promise.all(sources.map((source) => source.stop()));
   process.stdout.write(`configuration is valid: listening on ${config.listen.host}:${config.listen.port}, domain ${config.domain}\n`);
 }
 
@@ -93,10 +104,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`dnsbridge: invalid configuration:\n${error.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}\n`);
-      process.exit(EXIT_CONFIG);
-    }
+    if (error instanceof ConfigError) exitForConfig(error);
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
     throw error;
   }

@@ -122,7 +122,10 @@ export class Registry implements ProviderSink, ProviderView {
     this.lastUse.set(service, this.now());
   }
 
-  /** Makes sure every source has loaded `service`; `unavailable` when one could not say in time. */
+  /**
+   * Makes sure every source has loaded `service`; `unavailable` when one could not say in time
+   * and no source knows a provider of it.
+   */
   ensure(service: string): Promise<EnsureResult> {
     this.touch(service);
     if (this.ready.has(service)) return Promise.resolve('ready');
@@ -131,6 +134,8 @@ export class Registry implements ProviderSink, ProviderView {
       pending = this.load(service).finally(() => this.pending.delete(service));
       this.pending.set(service, pending);
     }
+    // Known providers are answered at once: a source still loading (or down) replaces them when it can.
+    if (this.merged.has(service)) return Promise.resolve('ready');
     return pending;
   }
 
