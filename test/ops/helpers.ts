@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Running } from '../harness/process.js';
@@ -14,6 +14,12 @@ export async function writeTemp(dir: string, name: string, text: string): Promis
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
+}
+
+/** Replaces a file whole (write aside, rename over), as editors and config tools do: a watcher never sees it half written. */
+export async function replaceFile(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.new`, text);
+  await rename(`${path}.new`, path);
 }
 
 export async function get(http: string, path: string): Promise<{ status: number; body: string; type: string }> {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { runCli, startBridge, type BridgeProcess } from '../harness/bridge.js';
 import { udpAsk } from '../harness/dns-client.js';
@@ -7,7 +6,7 @@ import { dig, rdata } from '../harness/dig.js';
 import { startDnsmasq, type Dnsmasq } from '../harness/dnsmasq.js';
 import { eventually } from '../harness/eventually.js';
 import { header } from '../harness/wire.js';
-import { get, getJson, scrape, tempDir, total, writeTemp } from './helpers.js';
+import { get, getJson, replaceFile, scrape, tempDir, total, writeTemp } from './helpers.js';
 
 describe('the --http endpoint of a running bridge', () => {
   let upstream: Dnsmasq;
@@ -114,7 +113,7 @@ describe('the --http endpoint of a running bridge', () => {
 
   it('counts the cached answers a registry change drops, and the API follows the change', async () => {
     await dig(bridge.address, 'api.service.local', 'SRV');
-    await writeFile(registry, 'api: ["10.0.0.1:8080"]\n');
+    await replaceFile(registry, 'api: ["10.0.0.1:8080"]\n');
     await eventually(async () => assert.equal((await getJson(bridge.http, '/api/services/api')).body.providers.length, 1));
     assert.ok((total(await scrape(bridge.http), 'dnsbridge_cache_invalidations_total') ?? 0) >= 1);
     assert.deepEqual(rdata((await dig(bridge.address, 'api.service.local', 'A')).answer), ['10.0.0.1']);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { startBridge, type BridgeProcess } from '../harness/bridge.js';
 import { eventually } from '../harness/eventually.js';
-import { get, tempDir, writeTemp } from './helpers.js';
+import { get, replaceFile, tempDir, writeTemp } from './helpers.js';
 
 describe('/readyz', () => {
   let bridge: BridgeProcess;
@@ -25,7 +24,7 @@ describe('/readyz', () => {
   });
 
   it('turns 200 once the source has read its registry', async () => {
-    await writeFile(registry, 'api: ["10.0.0.1:80"]\n');
+    await replaceFile(registry, 'api: ["10.0.0.1:80"]\n');
     const ready = await eventually(async () => {
       const answer = await get(bridge.http, '/readyz');
       assert.equal(answer.status, 200, answer.body);

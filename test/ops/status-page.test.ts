@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startBridge, type BridgeProcess } from '../harness/bridge.js';
 import { dig, rdata } from '../harness/dig.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperServer, type ZooKeeperTestClient } from '../harness/zookeeper.js';
 import { launchChromium } from './browser.js';
-import { get, getJson, scrape, tempDir, total, writeTemp } from './helpers.js';
+import { get, getJson, replaceFile, scrape, tempDir, total, writeTemp } from './helpers.js';
 
 describe('the status page in a real browser, with a registry file', () => {
   let bridge: BridgeProcess;
@@ -38,16 +37,17 @@ describe('the status page in a real browser, with a registry file', () => {
     // A reload would lose this mark: it proves the page updated in place.
     await page.evaluate(() => Object.assign(window, { notReloaded: true }));
     await dig(bridge.address, 'api.service.local');
-    await writeFile(registry, 'api: ["10.0.0.1:8080", {host: 10.0.0.9, port: 9090, tags: [canary]}]\nweb: ["10.0.1.1:80"]\n');
+    await replaceFile(registry, 'api: ["10.0.0.1:8080", {host: 10.0.0.9, port: 9090, tags: [canary]}]\nweb: ["10.0.1.1:80"]\n');
     await page.locator('[data-of="api"][data-provider="10.0.0.9:9090"]').waitFor();
     await page.locator('[data-of="web"][data-provider="10.0.1.1:80"]').waitFor();
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
-    assert.match((await page.locator('#changes').textContent()) ?? '', /api10\.0\.0\.9:9090/);
+    const change = page.locator('#changes tr').filter({ hasText: '10.0.0.9:9090' }).first();
+    assert.deepEqual((await change.locator('td').allTextContents()).slice(1), ['api', '10.0.0.9:9090', '', '2']);
     assert.match((await page.locator('#cache').textContent()) ?? '', /cache hit ratio/);
   });
 
   it('drops a removed provider from the page', async () => {
-    await writeFile(registry, 'web: ["10.0.1.1:80"]\n');
+    await replaceFile(registry, 'web: ["10.0.1.1:80"]\n');
     await page.locator('[data-service="api"]').waitFor({ state: 'detached' });
     assert.equal(await page.locator('[data-of="web"]').count(), 1);
   });
