@@ -63,6 +63,10 @@ describe('replies from upstream', () => {
       }
       if (question.name === 'missing.example.test') return [{ reply: { ...asked, flags: 3, authorities: [soa(60)] } }];
       if (question.name === 'broken.example.test') return [{ reply: { ...asked, flags: 2 } }];
+      if (question.name === 'plain.example.test') {
+        const opt: dnsPacket.Answer = { name: '.', type: 'OPT', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+        return [{ reply: { ...asked, answers: [address(question.name, '192.0.2.2')], additionals: [opt, address('ns.example.test', '192.0.2.53')] } }];
+      }
       if (question.name === 'uncacheable.example.test') return [{ reply: { ...asked, answers: [address(question.name, '192.0.2.3', 0)] } }];
       return [{ reply: { ...asked, answers: [address(question.name, '192.0.2.2')] } }];
     });
@@ -86,6 +90,21 @@ describe('replies from upstream', () => {
     assert.deepEqual(rdata(second.answer), ['192.0.2.2']);
     assert.equal(asked('cached.example.test'), 1);
     assert.ok(Number(second.answer[0].split(/\s+/)[1]) <= Number(first.answer[0].split(/\s+/)[1]));
+  });
+
+  it('a client without EDNS gets no OPT record, and the aged TTLs still land on the TTL fields', async () => {
+    const first = await dig(bridge.address, 'plain.example.test', 'A', ['+noedns']);
+    assert.equal(first.ednsUdp, undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // let the cached copy age a second
+    const aged = await dig(bridge.address, 'plain.example.test', 'A', ['+noedns']);
+    assert.deepEqual(rdata(aged.answer), ['192.0.2.2']);
+    assert.deepEqual(rdata(aged.additional), ['192.0.2.53'], 'the record after the removed OPT is intact');
+    for (const line of [...aged.answer, ...aged.additional]) assert.ok(Number(line.split(/\s+/)[1]) < 300, line);
+  });
+
+  it("an EDNS client gets our UDP size, whether the upstream sent another or none", async () => {
+    assert.equal((await dig(bridge.address, 'plain.example.test', 'A')).ednsUdp, 1232);
+    assert.equal((await dig(bridge.address, 'noopt.example.test', 'A')).ednsUdp, 1232);
   });
 
   it('caches NXDOMAIN for the SOA minimum (RFC 2308)', async () => {
