@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import zookeeper, { type ACL, type Client, type Stat } from 'node-zookeeper-client';
 import type { Logger } from 'pino';
 import { RegisterError, withTimeout } from '../errors.js';
@@ -20,14 +21,18 @@ type Callback<T> = (error: Error | zookeeper.Exception | null, result: T) => voi
 
 /**
  * The registration as an ephemeral node: it dies with our session, so a killed register is
- * withdrawn by ZooKeeper itself after the session timeout. After an expiry the client never
- * opens a new session, so a new client is built and the node is created again.
+ * withdrawn by ZooKeeper itself after the session timeout. When the session is lost, a new
+ * client opens a new one and the node is created again.
  */
 export class ZooKeeperBackend implements Backend {
   readonly name: string;
   readonly location: string;
   private client: Client;
   private closed = false;
+  /** The heartbeat (connected) or watchdog (not connected) of the current client. */
+  private timer: NodeJS.Timeout | undefined;
+  /** The client whose session holds the node: only losing that session loses the registration. */
+  private holder: Client | undefined;
   private readonly lostListeners: ((reason: string) => void)[] = [];
 
   constructor(private readonly options: ZooKeeperBackendOptions) {
@@ -50,15 +55,18 @@ export class ZooKeeperBackend implements Backend {
       if (!isException(error, zookeeper.Exception.NODE_EXISTS)) throw error;
       await this.replaceExisting(client, path, data);
     }
+    this.holder = client;
   }
 
   async withdraw(): Promise<void> {
     const client = await this.connected();
     await this.removeIfThere(client, this.options.node.path);
+    this.holder = undefined;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.timer);
     try {
       if (this.client.getState() === zookeeper.State.SYNC_CONNECTED) await this.removeIfThere(this.client, this.options.node.path);
     } finally {
@@ -71,20 +79,64 @@ export class ZooKeeperBackend implements Backend {
     const { hosts, sessionTimeoutMs, digest, log } = this.options;
     const client = zookeeper.createClient(hosts, { sessionTimeout: sessionTimeoutMs, spinDelay: 500, retries: 0 });
     if (digest) client.addAuthInfo('digest', Buffer.from(digest));
-    client.on('connected', () => log.info({ backend: this.name, sessionTimeoutMs: client.getSessionTimeout() }, `${this.name}: connected`));
-    client.on('disconnected', () => {
-      if (!this.closed) log.warn({ backend: this.name }, `${this.name}: disconnected; reconnecting`);
+    client.on('connected', () => {
+      log.info({ backend: this.name, sessionTimeoutMs: client.getSessionTimeout() }, `${this.name}: connected`);
+      this.watch(client, 'heartbeat');
     });
-    client.once('expired', () => this.expired(client));
+    client.on('disconnected', () => {
+      if (this.closed) return;
+      log.warn({ backend: this.name }, `${this.name}: disconnected; reconnecting`);
+      this.watch(client, 'watchdog');
+    });
+    client.once('expired', () => this.renew(client, 'session expired'));
+    this.client = client;
     client.connect();
+    this.watch(client, 'watchdog');
     return client;
   }
 
-  private expired(client: Client): void {
+  /**
+   * node-zookeeper-client has no read timeout: it can wait forever on a server that accepted
+   * the connection but never answers, or on a connection gone silent. So while connected a
+   * heartbeat must be answered within two thirds of the session, and while not, a session
+   * must come up within the session timeout; otherwise the connection is dropped and the
+   * library reconnects with the same session, as the Java client does after a read timeout.
+   */
+  private watch(client: Client, mode: 'heartbeat' | 'watchdog'): void {
+    clearInterval(this.timer);
+    if (this.closed || client !== this.client) return;
+    const { sessionTimeoutMs } = this.options;
+    if (mode === 'watchdog') {
+      this.timer = setInterval(() => this.dropConnection(client, `no session within ${sessionTimeoutMs} ms`), sessionTimeoutMs);
+      return;
+    }
+    this.timer = setInterval(() => {
+      const beat = new Promise<void>((resolve) => client.exists('/', () => resolve()));
+      withTimeout(beat, (sessionTimeoutMs * 2) / 3, 'heartbeat').catch(() => this.dropConnection(client, 'no reply to the heartbeat'));
+    }, sessionTimeoutMs / 3);
+  }
+
+  /**
+   * Closes the library's socket so it connects again. The library has no public way; closing
+   * the client instead is worse: one closed while connecting misreads the server's reply and throws.
+   */
+  private dropConnection(client: Client, reason: string): void {
+    const socket = (client as unknown as { connectionManager?: { socket?: Socket } }).connectionManager?.socket;
+    if (this.closed || client !== this.client || !socket || socket.destroyed) return;
+    this.options.log.debug({ backend: this.name }, `${this.name}: ${reason}; connecting again`);
+    socket.destroy();
+  }
+
+  /** The library never opens a new session by itself after expiry: a new client does, and the node is created again. */
+  private renew(client: Client, reason: string): void {
+    if (this.closed || client !== this.client) return;
+    clearInterval(this.timer);
+    client.removeAllListeners();
     client.close();
-    if (this.closed) return;
-    this.client = this.connect();
-    for (const listener of this.lostListeners) listener('session expired: the ephemeral node went with it');
+    this.connect();
+    if (this.holder !== client) return;
+    this.holder = undefined;
+    for (const listener of this.lostListeners) listener(`${reason}; the ephemeral node goes with the old session`);
   }
 
   /** The client once it has a session; fails after the call timeout, so the caller retries with backoff. */

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../harness/ports.js';
 import { startProcess, type Running } from '../../harness/process.js';
 import { CLI } from '../../harness/bridge.js';
+import { eventually } from '../../harness/eventually.js';
 import { ConsulAgentDouble, type AgentService } from '../../doubles/consul-agent-double.js';
 import { healthSwitch, startRegister, type HealthSwitch } from './helpers.js';
 
@@ -91,7 +92,7 @@ describe('dnsbridge register with a Consul agent (test double of its HTTP API)',
     await status('passing');
     agent.forget(ID);
     await status('passing');
-    assert.match(running.output(), /Unknown check ID/);
+    await eventually(() => assert.match(running.output(), /Unknown check ID/));
     await running.stop();
   });
 

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdServer } from '../../harness/etcd.js';
 import type { Running } from '../../harness/process.js';
-import { eventually, healthSwitch, startRegister, type HealthSwitch } from './helpers.js';
+import { eventually } from '../../harness/eventually.js';
+import { healthSwitch, PATIENTLY, startRegister, type HealthSwitch } from './helpers.js';
 
 const KEY = '/api/providers/127.0.0.1:5000';
 
@@ -50,11 +51,10 @@ describe('dnsbridge register in a real etcd', () => {
   it('withdraws the key while the check fails and puts it back when it passes', async () => {
     const running = await register();
     await health.fail();
-    await eventually(async () => (await entry()) === undefined, 'key withdrawn after the check failed');
-    assert.match(running.output(), /check fails: test -e .*: exit 1/);
+    await eventually(async () => assert.equal(await entry(), undefined, 'withdrawn while the check fails'), PATIENTLY);
+    await eventually(() => assert.match(running.output(), /check fails: test -e .*: exit 1/));
     await health.pass();
-    const back = await eventually(entry, 'key back after the check passed');
-    assert.equal(back.value, '127.0.0.1:5000');
+    await eventually(async () => assert.equal((await entry())?.value, '127.0.0.1:5000', 'back once the check passes'), PATIENTLY);
     await running.stop();
   });
 
@@ -63,7 +63,7 @@ describe('dnsbridge register in a real etcd', () => {
     const { lease } = (await entry()) ?? { lease: '' };
     running.child.kill('SIGKILL');
     await running.exited;
-    await eventually(async () => (await entry()) === undefined, 'key gone with its lease');
+    await eventually(async () => assert.equal(await entry(), undefined, 'gone with its lease'), PATIENTLY);
     const ttl = await etcd.etcdctl('lease', 'timetolive', BigInt(lease).toString(16));
     assert.match(ttl, /already expired/, 'removed by the lease expiring, not by register');
   });
@@ -74,10 +74,11 @@ describe('dnsbridge register in a real etcd', () => {
     await etcd.etcdctl('lease', 'revoke', BigInt(before?.lease ?? '0').toString(16));
     const restored = await eventually(async () => {
       const now = await entry();
-      return now && now.lease !== before?.lease ? now : undefined;
-    }, 'key restored under a new lease');
+      assert.ok(now && now.lease !== before?.lease, 'put again under a new lease');
+      return now;
+    }, PATIENTLY);
     assert.equal(restored.value, '127.0.0.1:5000');
-    assert.match(running.output(), /registration lost/);
+    await eventually(() => assert.match(running.output(), /registration lost/));
     await running.stop();
   });
 
@@ -85,15 +86,16 @@ describe('dnsbridge register in a real etcd', () => {
     const running = await register();
     const before = await entry();
     await etcd.stop();
-    await eventually(() => running.output().includes('registration lost'), 'register noticed the lease is lost');
+    await eventually(() => assert.match(running.output(), /registration lost/, 'register noticed the lease is lost'), PATIENTLY);
     await etcd.start();
     const restored = await eventually(async () => {
-      const now = await entry().catch(() => undefined);
-      return now && now.lease !== before?.lease ? now : undefined;
-    }, 'key put again under a new lease');
+      const now = await entry();
+      assert.ok(now && now.lease !== before?.lease, 'put again under a new lease');
+      return now;
+    }, PATIENTLY);
     assert.equal(restored.value, '127.0.0.1:5000');
     const oldLease = BigInt(before?.lease ?? '0').toString(16);
-    await eventually(async () => (await etcd.etcdctl('lease', 'timetolive', oldLease)).includes('already expired'), 'the old lease expired');
+    await eventually(async () => assert.match(await etcd.etcdctl('lease', 'timetolive', oldLease), /already expired/, 'the old lease expired'), PATIENTLY);
     assert.deepEqual(await entry(), restored, 'the key does not depend on the old lease');
     await running.stop();
   });

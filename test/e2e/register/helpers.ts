@@ -35,16 +35,5 @@ export async function healthSwitch(): Promise<HealthSwitch> {
   };
 }
 
-/**
- * Waits until `condition` holds, asking again every 50 ms. `limitMs` only guards against a
- * hang (the test fails with `what`); it is not what the test asserts.
- */
-export async function eventually<T>(condition: () => Promise<T | undefined | false> | T | undefined | false, what: string, limitMs = 30_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Attempts for harness `eventually` when waiting out a TTL or a restart: a hang guard of 30 s, not a threshold. */
+export const PATIENTLY = { attempts: 600, intervalMs: 50 };
