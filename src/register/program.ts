@@ -11,6 +11,8 @@ export class Program {
   readonly pid: number;
   /** Its exit code; a death by signal N is 128 + N, as shells report it (but see stop()). */
   readonly exited: Promise<number>;
+  /** True once it runs; false when it could not be started (then `exited` says why, 126 or 127). */
+  readonly started: Promise<boolean>;
   private readonly child: ChildProcess;
   private stopSignal: NodeJS.Signals | undefined;
 
@@ -18,6 +20,10 @@ export class Program {
     const [command, ...args] = argv;
     this.child = spawn(command, args, { stdio: 'inherit' });
     this.pid = this.child.pid ?? process.pid;
+    this.started = new Promise((resolve) => {
+      this.child.once('spawn', () => resolve(true));
+      this.child.once('error', () => resolve(false));
+    });
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error: NodeJS.ErrnoException) => {
         log.error({ program: command, err: error }, `cannot run ${command}: ${error.message}`);

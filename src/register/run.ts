@@ -19,6 +19,7 @@ export async function runRegister(settings: RegisterSettings, log: Logger, env: 
   const credentials = readCredentials(settings, env);
   const signalled = firstSignal(['SIGTERM', 'SIGINT']);
   const program = settings.exec ? new Program(settings.exec, log) : undefined;
+  if (program && !(await program.started)) return program.exited;
   const registration = registrationOf(settings, program?.pid ?? process.pid);
   const keepers = createBackends(settings, registration, credentials, log).map((backend) => new Keeper(backend, log.child({ backend: backend.name }), BACKOFF));
   const sidecar = new Sidecar(keepers, checkFor(settings.check, settings.timeoutMs), settings.intervalMs, log);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Etcd3 } from 'etcd3';
+import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
+import { dig, rdata } from '../../harness/dig.js';
 import { startEtcd, type EtcdServer } from '../../harness/etcd.js';
 import type { Running } from '../../harness/process.js';
 import { eventually } from '../../harness/eventually.js';
@@ -8,19 +10,22 @@ import { healthSwitch, PATIENTLY, startRegister, type HealthSwitch } from './hel
 
 const KEY = '/api/providers/127.0.0.1:5000';
 
-describe('dnsbridge register in a real etcd', () => {
+describe('dnsbridge register in a real etcd, answered by dnsbridge serve', () => {
   let etcd: EtcdServer;
   let client: Etcd3;
+  let bridge: BridgeProcess;
   let health: HealthSwitch;
   const started: Running[] = [];
 
   before(async () => {
     etcd = await startEtcd();
     client = etcd.client();
+    bridge = await startBridge(['--etcd', etcd.url]);
     health = await healthSwitch();
   });
   after(async () => {
     await Promise.all(started.map((r) => r.stop()));
+    await bridge?.stop();
     await etcd?.close();
     await health?.remove();
   });
@@ -39,13 +44,17 @@ describe('dnsbridge register in a real etcd', () => {
     return kv ? { value: kv.value.toString(), lease: kv.lease } : undefined;
   }
 
-  it('puts the ep2016 layout under a lease, and SIGTERM removes it at once and exits 0', async () => {
+  const answered = async () => rdata((await dig(bridge.address, 'api.service.local', 'SRV')).answer);
+
+  it('puts the ep2016 layout under a lease, serve answers it, and SIGTERM removes it at once and exits 0', async () => {
     const running = await register();
     const stored = await entry();
     assert.equal(stored?.value, '127.0.0.1:5000');
     assert.notEqual(stored?.lease, '0', 'the key lives under a lease');
+    await eventually(async () => assert.deepEqual(await answered(), ['10 1 5000 7f000001.addr.service.local.']), PATIENTLY);
     assert.equal(await running.stop(), 0);
     assert.equal(await entry(), undefined, 'gone as soon as register has exited');
+    await eventually(async () => assert.deepEqual(await answered(), []), PATIENTLY);
   });
 
   it('withdraws the key while the check fails and puts it back when it passes', async () => {
@@ -53,8 +62,10 @@ describe('dnsbridge register in a real etcd', () => {
     await health.fail();
     await eventually(async () => assert.equal(await entry(), undefined, 'withdrawn while the check fails'), PATIENTLY);
     await eventually(() => assert.match(running.output(), /check fails: test -e .*: exit 1/));
+    await eventually(async () => assert.deepEqual(await answered(), []), PATIENTLY);
     await health.pass();
     await eventually(async () => assert.equal((await entry())?.value, '127.0.0.1:5000', 'back once the check passes'), PATIENTLY);
+    await eventually(async () => assert.deepEqual(await answered(), ['10 1 5000 7f000001.addr.service.local.']), PATIENTLY);
     await running.stop();
   });
 
@@ -64,6 +75,7 @@ describe('dnsbridge register in a real etcd', () => {
     running.child.kill('SIGKILL');
     await running.exited;
     await eventually(async () => assert.equal(await entry(), undefined, 'gone with its lease'), PATIENTLY);
+    await eventually(async () => assert.deepEqual(await answered(), []), PATIENTLY);
     const ttl = await etcd.etcdctl('lease', 'timetolive', BigInt(lease).toString(16));
     assert.match(ttl, /already expired/, 'removed by the lease expiring, not by register');
   });
