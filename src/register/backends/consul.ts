@@ -36,6 +36,8 @@ export class ConsulBackend implements Backend {
   private readonly consul: Consul;
   private readonly checkId: string;
   private registered = false;
+  /** A registration was sent (perhaps answered too late): only then is there something to deregister. */
+  private attempted = false;
 
   constructor(private readonly options: ConsulBackendOptions) {
     this.name = `consul ${options.url}`;
@@ -66,13 +68,17 @@ export class ConsulBackend implements Backend {
 
   async close(): Promise<void> {
     const { id } = this.options.service;
-    await this.call(`deregister ${id}`, this.consul.agent.service.deregister({ id }));
-    this.consul.destroy();
+    try {
+      if (this.attempted) await this.call(`deregister ${id}`, this.consul.agent.service.deregister({ id }));
+    } finally {
+      this.consul.destroy();
+    }
   }
 
   private async ensureRegistered(): Promise<void> {
     if (this.registered) return;
     const { id, name, address, port, tags } = this.options.service;
+    this.attempted = true;
     await this.call(`register ${id}`, this.consul.agent.service.register({ id, name, address, port, tags: [...tags], check: this.checkDefinition() }));
     this.registered = true;
   }

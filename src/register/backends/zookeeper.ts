@@ -67,11 +67,19 @@ export class ZooKeeperBackend implements Backend {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    const client = this.client;
+    client.removeAllListeners();
+    // A client closed while not connected misreads the server's next reply and throws; the
+    // session (if the server still has one) then times out on its own, taking the node with it.
+    if (client.getState() !== zookeeper.State.SYNC_CONNECTED) {
+      if (this.holder) throw new RegisterError('EBACKEND', `${this.name}: not connected, cannot delete ${this.location}`);
+      return;
+    }
     try {
-      if (this.client.getState() === zookeeper.State.SYNC_CONNECTED) await this.removeIfThere(this.client, this.options.node.path);
+      await this.removeIfThere(client, this.options.node.path);
     } finally {
       // Closing the session removes the ephemeral node even when the delete did not get through.
-      this.client.close();
+      client.close();
     }
   }
 

@@ -111,4 +111,15 @@ describe('dnsbridge register in a real etcd, answered by dnsbridge serve', () =>
     assert.deepEqual(await entry(), restored, 'the key does not depend on the old lease');
     await running.stop();
   });
+
+  it('SIGTERM while etcd is down: exits 0 after one bounded try, saying the key is left to its lease', async () => {
+    const running = await register();
+    await etcd.stop();
+    try {
+      assert.equal(await running.stop(), 0);
+      assert.match(running.output(), /could not withdraw: etcd .*: revoke the lease of \/api\/providers\/127.0.0.1:5000: .*; the registry drops it when the session or TTL runs out/);
+    } finally {
+      await etcd.start();
+    }
+  });
 });

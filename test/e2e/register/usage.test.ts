@@ -10,12 +10,6 @@ describe('dnsbridge register: bad usage', () => {
     assert.match(output, /--check-tcp: "127.0.0.1" has no port/);
   });
 
-  it('exits 2 when no registry is given', async () => {
-    const { code, output } = await runCli(['register', '--service', 'api', '--port', '5000', '--address', '127.0.0.1']);
-    assert.equal(code, 2);
-    assert.match(output, /--zookeeper, --etcd, --consul: give at least one registry to register in/);
-  });
-
   it('has no flag for a secret: a token on the command line is refused', async () => {
     const { code, output } = await runCli(['register', '--service', 'api', '--port', '5000', '--consul', 'http://127.0.0.1:8500', '--consul-token', 'secret']);
     assert.equal(code, 2);
