@@ -135,12 +135,14 @@ export class ZooKeeperBackend implements Backend {
     socket.destroy();
   }
 
-  /** The library never opens a new session by itself after expiry: a new client does, and the node is created again. */
+  /**
+   * The library never opens a new session by itself after expiry: a new client does, and the
+   * node is created again. The expired client stops once the server closes its connection.
+   */
   private renew(client: Client, reason: string): void {
     if (this.closed || client !== this.client) return;
     clearInterval(this.timer);
     client.removeAllListeners();
-    client.close();
     this.connect();
     if (this.holder !== client) return;
     this.holder = undefined;
@@ -190,9 +192,9 @@ export class ZooKeeperBackend implements Backend {
 
   private acl(): ACL[] {
     const { ACL, Id, Permission } = zookeeper;
-    const readers = new ACL(Permission.READ, new Id('world', 'anyone'));
-    if (!this.options.digest) return [new ACL(Permission.ALL, new Id('world', 'anyone'))];
-    return [new ACL(Permission.ALL, new Id('auth', '')), readers];
+    const anyone = new Id('world', 'anyone');
+    if (!this.options.digest) return [new ACL(Permission.ALL, anyone)];
+    return [new ACL(Permission.ALL, new Id('auth', '')), new ACL(Permission.READ, anyone)];
   }
 
   /** One client call with a timeout, its error naming the host and the path. */

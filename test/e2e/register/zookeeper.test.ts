@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import zookeeper, { type Stat } from 'node-zookeeper-client';
-import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
+import { CLI, startBridge, type BridgeProcess } from '../../harness/bridge.js';
 import { dig, rdata } from '../../harness/dig.js';
 import { eventually } from '../../harness/eventually.js';
-import type { Running } from '../../harness/process.js';
+import { startProcess, type Running } from '../../harness/process.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperServer, type ZooKeeperTestClient } from '../../harness/zookeeper.js';
 import { healthSwitch, PATIENTLY, startRegister, type HealthSwitch } from './helpers.js';
 
@@ -166,5 +166,25 @@ describe('dnsbridge register in a real ZooKeeper, answered by dnsbridge serve', 
     await zk.start();
     await eventually(async () => assert.ok(await node()), PATIENTLY);
     await running.stop();
+  });
+
+  it('registers under a digest-protected path with DNSBRIDGE_ZK_DIGEST; others may read the node but not delete it', async () => {
+    const { ACL, Id, Permission } = zookeeper;
+    const owner = await connectZooKeeper(zk.address, { digest: 'alice:secret' });
+    try {
+      await owner.create('/secure/api', '', 'persistent', [new ACL(Permission.ALL, new Id('auth', '')), new ACL(Permission.READ, new Id('world', 'anyone'))]);
+      const running = await startProcess(process.execPath, [CLI, 'register', '--service', 'api', '--port', '5000', '--address', '127.0.0.1', '--zookeeper', zk.address, '--zk-path', '/secure/{service}'], {
+        env: { ...process.env, DNSBRIDGE_ZK_DIGEST: 'alice:secret' },
+        ready: (output) => output.includes(': registered '),
+        name: 'register',
+      });
+      started.push(running);
+      assert.deepEqual(JSON.parse((await node('/secure/api/127.0.0.1:5000'))?.data ?? '{}'), { pid: running.child.pid });
+      await assert.rejects(reader.remove('/secure/api/127.0.0.1:5000'), /NO_AUTH/);
+      await running.stop();
+      assert.deepEqual(await owner.children('/secure/api'), []);
+    } finally {
+      await owner.close();
+    }
   });
 });
