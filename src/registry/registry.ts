@@ -23,6 +23,8 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly merged = new Map<string, readonly Provider[]>();
   private readonly lastUse = new Map<string, number>();
   private readonly ready = new Set<string>();
+  /** Services whose last load some source could not finish. */
+  private readonly incomplete = new Set<string>();
   private readonly pending = new Map<string, Promise<EnsureResult>>();
   private readonly listeners: ChangeListener[] = [];
   private readonly releaseListeners: ChangeListener[] = [];
@@ -122,10 +124,7 @@ export class Registry implements ProviderSink, ProviderView {
     this.lastUse.set(service, this.now());
   }
 
-  /**
-   * Makes sure every source has loaded `service`; `unavailable` when one could not say in time
-   * and no source knows a provider of it.
-   */
+  /** Makes sure every source has loaded `service`; `unavailable` when one could not say in time. */
   ensure(service: string): Promise<EnsureResult> {
     this.touch(service);
     if (this.ready.has(service)) return Promise.resolve('ready');
@@ -134,8 +133,9 @@ export class Registry implements ProviderSink, ProviderView {
       pending = this.load(service).finally(() => this.pending.delete(service));
       this.pending.set(service, pending);
     }
-    // Known providers are answered at once: a source still loading (or down) replaces them when it can.
-    if (this.merged.has(service)) return Promise.resolve('ready');
+    // Once a source failed to load it, known providers are answered at once rather than waiting on
+    // that source every time; it replaces them when it can.
+    if (this.incomplete.has(service) && this.merged.has(service)) return Promise.resolve('ready');
     return pending;
   }
 
@@ -147,7 +147,10 @@ export class Registry implements ProviderSink, ProviderView {
     if (this.lastUse.size > this.options.maxServices) this.releaseLeastUsed();
     const results = await Promise.all(this.sources.map((source) => this.ensureIn(source, service)));
     const result = results.every((r) => r === 'ready') ? 'ready' : 'unavailable';
-    if (result === 'ready') this.ready.add(service);
+    if (result === 'ready') {
+      this.ready.add(service);
+      this.incomplete.delete(service);
+    } else this.incomplete.add(service);
     return result;
   }
 
@@ -193,6 +196,7 @@ export class Registry implements ProviderSink, ProviderView {
   private release(service: string): void {
     this.lastUse.delete(service);
     this.ready.delete(service);
+    this.incomplete.delete(service);
     for (const source of this.sources) source.release(service);
     for (const listener of this.releaseListeners) listener(service);
   }

@@ -69,4 +69,11 @@ describe('registry file', () => {
     assert.deepEqual(await addresses('api.service.local'), ['10.0.0.1']);
     assert.deepEqual(await addresses('db.service.local'), ['10.0.2.1']);
   });
+
+  it('an empty file (a write in place caught between truncate and write) keeps the previous registry', async () => {
+    await writeFile(file, '');
+    await logged('is empty');
+    assert.deepEqual(await addresses('api.service.local'), ['10.0.0.1']);
+    assert.deepEqual(await addresses('db.service.local'), ['10.0.2.1']);
+  });
 });

@@ -103,6 +103,8 @@ export class FileSource implements Source {
       return this.keep(`cannot read ${this.path}: ${(error as Error).message}`);
     }
     if (text === this.lastText) return;
+    // An empty file is what a write in place looks like between truncate and write; `{}` empties the registry.
+    if (text.trim() === '' && this.loaded) return this.keep(`${this.path} is empty (write {} to remove every service)`);
     let data: unknown;
     try {
       data = parseYaml(text);
