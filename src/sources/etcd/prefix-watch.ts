@@ -108,6 +108,7 @@ export class PrefixWatch {
   }
 
   private watch(): void {
+    if (this.closed) return;
     // watcher() attaches at once: create() resolves a tick after 'connected', and events that
     // arrive in the same chunk would be emitted before our listeners were on.
     const watcher = this.context.client.watch().prefix(this.prefix).startRevision(String(this.revision + 1)).watcher();
