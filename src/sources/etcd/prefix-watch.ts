@@ -114,10 +114,22 @@ export class PrefixWatch {
     const watcher = this.context.client.watch().prefix(this.prefix).startRevision(String(this.revision + 1)).watcher();
     this.watcher = watcher;
     watcher
-      .on('data', (response) => this.apply(response))
-      .on('connected', () => this.context.connection.up())
+      .on('data', (response) => this.apply(watcher, response))
+      .on('connected', (response) => this.connected(watcher, response))
       .on('disconnected', (error) => this.disconnected(watcher, error))
-      .on('error', (error) => void this.canceled(watcher, error));
+      .on('error', (error) => this.canceled(watcher, error));
+  }
+
+  /**
+   * A watch (re)attached to an etcd behind what was already seen: it was rebuilt or restored
+   * from a backup, and would never send the changes it makes below that revision. Read again.
+   */
+  private connected(watcher: Watcher, response: IWatchResponse): void {
+    this.context.connection.up();
+    const revision = Number(response.header.revision);
+    if (watcher !== this.watcher || revision >= this.revision) return;
+    void watcher.cancel().catch((error: Error) => this.context.log.debug({ err: error, key: this.prefix }, 'etcd watch cancel failed'));
+    void this.readAgain('ETCD_REVISION_BEHIND', `etcd is at revision ${revision}, behind the ${this.revision} already seen (rebuilt or restored?)`);
   }
 
   /**
@@ -130,22 +142,24 @@ export class PrefixWatch {
     this.context.connection.down(error);
   }
 
-  /** etcd dropped the watch ("Watcher canceled", e.g. compacted): read again, then watch anew. */
-  private async canceled(watcher: Watcher, error: Error): Promise<void> {
+  /** etcd dropped the watch ("Watcher canceled", e.g. compacted). It is gone: no cancel(). */
+  private canceled(watcher: Watcher, error: Error): void {
     if (watcher !== this.watcher) return;
+    void this.readAgain('ETCD_WATCH_CANCELED', `watch from revision ${this.revision + 1} canceled (${error.message})`);
+  }
+
+  /** Replaces the watch with a new read and watch, after a pause that grows if this repeats. */
+  private async readAgain(code: string, why: string): Promise<void> {
     this.watcher = undefined;
-    this.context.log.warn(
-      { code: 'ETCD_WATCH_CANCELED', key: this.prefix },
-      `etcd ${this.context.where}: watch of ${this.prefix} from revision ${this.revision + 1} canceled (${error.message}); reading it again`,
-    );
+    this.context.log.warn({ code, key: this.prefix }, `etcd ${this.context.where}: ${this.prefix}: ${why}; reading it again`);
     await sleep(this.retry.duration);
     this.retry = this.retry.next();
     await this.follow();
   }
 
-  /** Applies one watch response; an empty one (a progress notice) changes nothing. */
-  private apply(response: IWatchResponse): void {
-    if (this.closed || response.events.length === 0) return;
+  /** Applies one response of the current watch; an empty one (a progress notice) changes nothing. */
+  private apply(watcher: Watcher, response: IWatchResponse): void {
+    if (watcher !== this.watcher || response.events.length === 0) return;
     for (const event of response.events) {
       const key = event.kv.key.toString();
       if (event.type === 'Delete') this.entries.delete(key);

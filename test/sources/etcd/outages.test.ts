@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -82,8 +82,26 @@ describe('etcd source: etcd failures', { concurrency: true }, () => {
     await proxy.restore();
     await answerBecomes(bridge.address, 'one.service.local', 'SRV', srv('10.0.11.5'));
     await answerBecomes(bridge.address, 'two.service.local', 'SRV', srv('10.0.11.4'));
-    const rereads = logMessages(bridge.output()).filter((m) => /watch of \/(one|two)\/providers\/ .* canceled .*reading it again/.test(m));
+    const rereads = logMessages(bridge.output()).filter((m) => /\/(one|two)\/providers\/: watch from revision \d+ canceled .*reading it again/.test(m));
     assert.equal(rereads.length, 2, `one re-read per watched prefix:\n${rereads.join('\n')}`);
+  });
+
+  it('reads again when etcd comes back rebuilt, behind the revision it had seen', async (t) => {
+    const track = tracker(t);
+    const etcd = await startEtcd();
+    track({ stop: () => etcd.close() });
+    const before = etcd.client();
+    for (let i = 1; i <= 5; i++) await before.put(`/phoenix/providers/10.0.18.${i}:80`).value('');
+    const bridge = track(await startEtcdBridge(['--etcd', etcd.url]));
+    assert.deepEqual(await ask(bridge.address, 'phoenix.service.local', 'A'), { status: 'NOERROR', records: ['10.0.18.1', '10.0.18.2', '10.0.18.3', '10.0.18.4', '10.0.18.5'] });
+
+    await etcd.stop();
+    await rm(etcd.dataDir, { recursive: true });
+    await mkdir(etcd.dataDir);
+    await etcd.start();
+    await etcd.client().put('/phoenix/providers/10.0.18.9:80').value('');
+    await answerBecomes(bridge.address, 'phoenix.service.local', 'A', { status: 'NOERROR', records: ['10.0.18.9'] });
+    assert.ok(logMessages(bridge.output()).some((m) => m.includes('rebuilt or restored?')));
   });
 
   it('starts before etcd: serves its other sources, then etcd services once etcd is up', async (t) => {
