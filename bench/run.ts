@@ -2,10 +2,11 @@
 // Each compares against a peer measured in the same run; none is a pass/fail test.
 import type { Benchmark } from './benchmark.js';
 import { dnsThroughput } from './dns-throughput.js';
+import { etcdBenchmark } from './etcd.js';
 import { scale } from './scale.js';
 import { zooKeeperBenchmark } from './zookeeper.js';
 
-const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark];
+const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark, etcdBenchmark];
 
 const wanted = process.argv.slice(2);
 for (const benchmark of benchmarks) {
