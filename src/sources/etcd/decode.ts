@@ -10,20 +10,22 @@ const PORT_CHECK_STAND_IN = 1;
 /**
  * Decodes one etcd key/value into a provider. First match wins: SkyDNS/CoreDNS JSON, JSON with
  * host or address (Curator's shape included), the text `host:port`, the key's last segment.
+ * Undefined for an entry that says it is not serving (Curator's `enabled: false`).
  */
-export function decodeEntry(key: string, value: string): Decoded {
+export function decodeEntry(key: string, value: string): Decoded | undefined {
   const origin = `etcd:${key}`;
   const fromValue = decodeValue(value, origin);
-  if (!isError(fromValue)) return fromValue;
+  if (!fromValue || !isError(fromValue)) return fromValue;
   const fromKey = fromHostPort(key.slice(key.lastIndexOf('/') + 1), origin);
   if (!isError(fromKey)) return fromKey;
   return { error: `${fromValue.error}, and the key's last segment ${fromKey.error}` };
 }
 
-function decodeValue(value: string, origin: string): Decoded {
+function decodeValue(value: string, origin: string): Decoded | undefined {
   const json = parseObject(value);
   if (!json) return fromHostPort(value, origin);
   if (isSkyDns(json)) return fromSkyDns(json, origin);
+  if (json.enabled === false) return undefined;
   if ('host' in json || 'address' in json) return fromJson(json, origin);
   return { error: 'value is JSON without "host" or "address"' };
 }
@@ -51,11 +53,15 @@ function fromSkyDns(data: Record<string, unknown>, origin: string): Decoded {
   return isError(decoded) || !portless ? decoded : { ...decoded, port: 0 };
 }
 
-/** `{host|address, port, priority?, weight?, tags?, ttl?}`; extra fields (Curator's) are ignored. */
+/**
+ * `{host|address, port, priority?, weight?, tags?, ttl?}`; Curator's `sslPort` stands in for a
+ * null `port`, its other fields are ignored.
+ */
 function fromJson(data: Record<string, unknown>, origin: string): Decoded {
   const ttl = ttlOf(data.ttl);
   if (typeof ttl === 'object') return ttl;
-  return fromFields(data, origin, { ttl });
+  const port = data.port ?? data.sslPort;
+  return fromFields({ ...data, port }, origin, { ttl });
 }
 
 /** A TTL in seconds; 0 or absent means none (as CoreDNS reads it). */

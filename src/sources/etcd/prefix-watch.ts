@@ -27,7 +27,7 @@ export interface PrefixListener {
 
 interface Entry {
   modRevision: string;
-  /** Absent when the value did not decode. */
+  /** Absent when the value did not decode, or says it is not serving. */
   provider?: Provider;
 }
 
@@ -185,6 +185,7 @@ export class PrefixWatch {
   private decode(kv: IKeyValue): Entry {
     const key = kv.key.toString();
     const decoded = decodeEntry(key, kv.value.toString());
+    if (!decoded) return { modRevision: kv.mod_revision };
     if (!isError(decoded)) return { modRevision: kv.mod_revision, provider: decoded };
     this.context.stats.decodeFailures++;
     this.context.log.warn({ code: 'ETCD_BAD_ENTRY', key }, `etcd key ${key} skipped: ${decoded.error}`);

@@ -7,6 +7,7 @@ import { prefixOf } from '../../../src/sources/etcd/prefixes.js';
 /** The fields that matter to answers, as `host port priority weight [ttl] [tags]`. */
 function summary(key: string, value: string): string {
   const decoded = decodeEntry(key, value);
+  if (!decoded) return 'not serving';
   if (isError(decoded)) return `error: ${decoded.error}`;
   const ttl = decoded.ttl === undefined ? '' : ` ttl=${decoded.ttl}`;
   const tags = decoded.tags.length ? ` tags=${decoded.tags.join(',')}` : '';
@@ -26,6 +27,8 @@ describe('etcd entry decoding', () => {
       '{"name":"waiter","id":"53565860","address":"10.20.14.30","port":52930,"sslPort":null,"payload":null,"registrationTimeUTC":1628750040704,"serviceType":"DYNAMIC","uriSpec":null,"enabled":true}',
       '10.20.14.30 52930 10 1',
     ],
+    ['Curator with sslPort only', '/services/secure/1', '{"name":"secure","id":"1","address":"10.20.14.31","port":null,"sslPort":8443,"enabled":true}', '10.20.14.31 8443 10 1'],
+    ['Curator disabled', '/services/waiter/2', '{"name":"waiter","id":"2","address":"10.20.14.32","port":80,"enabled":false}', 'not serving'],
     ['JSON with tags', '/api/providers/a', '{"host":"10.0.0.1","port":"8080","weight":3,"tags":["Canary"]}', '10.0.0.1 8080 10 3 tags=canary'],
     ['text host:port', '/ep2016/providers/anything', 'yazd:5000', 'yazd 5000 10 1'],
     ['text [v6]:port', '/api/providers/v6', '[2001:db8::1]:443\n', '2001:db8::1 443 10 1'],
@@ -51,7 +54,7 @@ describe('etcd entry decoding', () => {
 
   it('names the key as the origin', () => {
     const decoded = decodeEntry('/api/providers/a', '10.0.0.1:80');
-    assert.ok(!isError(decoded));
+    assert.ok(decoded && !isError(decoded));
     assert.equal(decoded.origin, 'etcd:/api/providers/a');
   });
 });
