@@ -17,7 +17,7 @@ export interface EtcdSettings {
 export function etcdSettings(config: Config, env: NodeJS.ProcessEnv): EtcdSettings {
   return {
     endpoints: config.etcd ?? [],
-    templates: config['etcd-prefix'],
+    templates: [...new Set(config['etcd-prefix'])],
     auth: authOf(config, env),
     tls: tlsOf(config),
   };

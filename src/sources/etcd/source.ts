@@ -43,6 +43,7 @@ export class EtcdSource implements Source {
     this.connection.start();
   }
 
+  /** Loads `service`; while etcd is known to be down a first query does not wait for the read's timeout. */
   ensure(service: string): Promise<EnsureResult> {
     let watch = this.services.get(service);
     if (!watch) {
@@ -50,6 +51,7 @@ export class EtcdSource implements Source {
       this.services.set(service, watch);
       watch.start();
     }
+    if (!watch.loaded && this.connection.state === 'disconnected') return Promise.resolve('unavailable');
     return watch.ensure();
   }
 
