@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -16,7 +16,9 @@ describe('etcd source: credentials', { concurrency: true }, () => {
     track({ stop: () => etcd.close() });
     await etcd.enableAuth({ name: 'dns', password: 'dns-secret', readPrefix: '/secure/' });
     await etcd.client().put('/secure/api/10.0.15.1:80').value('');
-    const passwordFile = join(await mkdtemp(join(tmpdir(), 'dnsbridge-')), 'etcd-password');
+    const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-'));
+    track({ stop: () => rm(dir, { recursive: true, force: true }) });
+    const passwordFile = join(dir, 'etcd-password');
     await writeFile(passwordFile, 'dns-secret\n', { mode: 0o600 });
 
     const args = ['--etcd', etcd.url, '--etcd-user', 'dns', '--etcd-prefix', '/secure/{service}/'];
@@ -33,6 +35,7 @@ describe('etcd source: credentials', { concurrency: true }, () => {
   it('connects over TLS with the CA, client certificate and key files', async (t) => {
     const track = tracker(t);
     const certs = await makeCertificates();
+    track({ stop: () => rm(certs.dir, { recursive: true, force: true }) });
     const etcd = await startEtcd({ tls: certs });
     track({ stop: () => etcd.close() });
     await etcd.client().put('/tls/providers/10.0.16.1:80').value('');
