@@ -108,7 +108,9 @@ describe('etcd source: etcd failures', { concurrency: true }, () => {
     const track = tracker(t);
     const etcd = await prepareEtcd();
     track({ stop: () => etcd.close() });
-    const file = join(await mkdtemp(join(tmpdir(), 'dnsbridge-')), 'services.yaml');
+    const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-'));
+    track({ stop: () => rm(dir, { recursive: true, force: true }) });
+    const file = join(dir, 'services.yaml');
     await writeFile(file, 'web: ["10.0.12.1:80"]\n');
     const bridge = track(await startEtcdBridge(['--etcd', etcd.url, '--file', file]));
     assert.deepEqual(await ask(bridge.address, 'web.service.local'), srv('10.0.12.1'));
