@@ -115,8 +115,11 @@ export class QueryHandler {
   private async fromZone(query: Query, key: string, limit: number): Promise<CachedAnswer> {
     const mark = this.deps.cache.mark();
     const result = await this.deps.zone.answer(query.name, query.type);
+    const rotate = this.rotations(query, result, limit);
     const entry: CachedAnswer = {
-      variants: this.encodeRotations(query, result, limit),
+      variants: [rotate(0)],
+      rotations: rotate.count,
+      rotate,
       next: 0,
       rcode: result.answer.rcode,
       zone: SERVICE_ZONE,
@@ -127,17 +130,17 @@ export class QueryHandler {
     return entry;
   }
 
-  private encodeRotations(query: Query, result: ZoneResult, limit: number): Buffer[] {
+  /** Encodes the answer with its records rotated by the i-th of `count` steps. */
+  private rotations(query: Query, result: ZoneResult, limit: number): ((index: number) => Buffer) & { count: number } {
     const options = { limit, authoritative: result.answer.rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
     const records = result.answer.answer;
     const count = result.rotates ? Math.min(records.length, MAX_ROTATIONS) : 1;
-    const variants: Buffer[] = [];
-    for (let i = 0; i < count; i++) {
-      const shift = Math.floor((i * records.length) / count);
+    const rotate = (index: number) => {
+      const shift = Math.floor((index * records.length) / count);
       const answer: ZoneAnswer = { ...result.answer, answer: [...records.slice(shift), ...records.slice(0, shift)] };
-      variants.push(encodeAnswer(query, answer, options));
-    }
-    return variants;
+      return encodeAnswer(query, answer, options);
+    };
+    return Object.assign(rotate, { count });
   }
 
   private async forward(query: Query, key: string, limit: number, zone: string, upstreams: Parameters<Forwarder['forward']>[0]): Promise<CachedAnswer> {
@@ -147,6 +150,7 @@ export class QueryHandler {
       const adapted = adaptForClient(reply, inspected, query, limit);
       const entry: CachedAnswer = {
         variants: [adapted.bytes],
+        rotations: 1,
         next: 0,
         rcode: inspected.rcode,
         zone,
@@ -163,7 +167,7 @@ export class QueryHandler {
 
   private uncached(query: Query, rcode: number, zone: string): CachedAnswer {
     const bytes = encodeRcode(query, rcode, query, this.deps.recursionAvailable);
-    return { variants: [bytes], next: 0, rcode, zone, services: [] };
+    return { variants: [bytes], rotations: 1, next: 0, rcode, zone, services: [] };
   }
 
   private problem(problem: QueryProblem): Buffer | undefined {
