@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { ConnectionState } from '../../registry/source.js';
 import { Backoff, sleep, type BackoffLimits } from './backoff.js';
 
+/** How long etcd must stay unreachable before first queries stop waiting for it. */
+const OUTAGE_AFTER_MS = 2000;
+
 /**
  * Whether etcd can be reached, as reads and watch streams report it. While it cannot, a probe
  * retries with backoff forever, so `whenUp()` waiters (reads to retry) run as soon as it is back.
@@ -11,6 +14,7 @@ export class Connection {
   /** Why it is not connected: the endpoints and what happened. */
   detail?: string;
   private waiters: (() => void)[] = [];
+  private downSince = 0;
   private probing = false;
   private stopped = false;
 
@@ -45,9 +49,18 @@ export class Connection {
     if (this.state !== 'disconnected') {
       this.log.warn({ code: 'ETCD_UNREACHABLE', endpoints: this.where }, `${detail}; serving the last known providers, retrying`);
     }
+    if (this.state !== 'disconnected') this.downSince = Date.now();
     this.state = 'disconnected';
     this.detail = detail;
     void this.probeUntilUp();
+  }
+
+  /**
+   * True when etcd has been unreachable for a while: a first query then fails at once instead of
+   * waiting. A moment's failure (one dead endpoint among several) does not count.
+   */
+  get outage(): boolean {
+    return this.state === 'disconnected' && Date.now() - this.downSince > OUTAGE_AFTER_MS;
   }
 
   /** Resolves when etcd answers again (at once when it does now). */

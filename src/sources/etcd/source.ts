@@ -51,7 +51,7 @@ export class EtcdSource implements Source {
       this.services.set(service, watch);
       watch.start();
     }
-    if (!watch.loaded && this.connection.state === 'disconnected') return Promise.resolve('unavailable');
+    if (!watch.loaded && this.connection.outage) return Promise.resolve('unavailable');
     return watch.ensure();
   }
 
