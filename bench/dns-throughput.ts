@@ -35,6 +35,9 @@ export const dnsThroughput: Benchmark = {
     const rows: (string | number)[][] = [];
     try {
       for (const [label, query] of cases) {
+        // One second of warm-up each, so neither side is measured while its code is still being compiled.
+        await dnsperf({ host: '127.0.0.1', port: bridge.port }, [query], 1);
+        await dnsperf({ host: '127.0.0.1', port: peer.port }, [query], 1);
         const ours = await dnsperf({ host: '127.0.0.1', port: bridge.port }, [query], SECONDS);
         const theirs = await dnsperf({ host: '127.0.0.1', port: peer.port }, [query], SECONDS);
         rows.push([
@@ -62,6 +65,7 @@ async function workerRows(bridgeArgs: string[], peerPort: number): Promise<(stri
     const bridge = await startBridge([...bridgeArgs, '--workers', workers]);
     try {
       await dnsperf({ host: '127.0.0.1', port: bridge.port }, ['api.service.local A'], 1);
+      await dnsperf({ host: '127.0.0.1', port: peerPort }, ['api.service.local A'], 1);
       const ours = await dnsperf({ host: '127.0.0.1', port: bridge.port }, ['api.service.local A'], SECONDS);
       const theirs = await dnsperf({ host: '127.0.0.1', port: peerPort }, ['api.service.local A'], SECONDS);
       const label = workers === '0' ? `cached A, ${availableParallelism()} workers (one per core)` : `cached A, ${workers} workers`;

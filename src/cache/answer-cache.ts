@@ -6,9 +6,6 @@ import type { Query } from '../dns/query.js';
 export interface CachedAnswer {
   /** The same answer with its records in rotated orders; hits take them in turn. */
   variants: Buffer[];
-  /** How many rotations there are: those not in `variants` yet are encoded by `rotate` at their first use. */
-  rotations: number;
-  rotate?: (index: number) => Buffer;
   next: number;
   rcode: number;
   /** For metrics: `service` for our zone, else the forwarding zone ('.' for the default upstreams). */
@@ -122,9 +119,8 @@ export function cacheKey(query: Query, limit: number): string {
 
 /** Builds the reply to `msg` from a cached answer: the hot path. */
 export function replyFromCache(entry: CachedAnswer, msg: Buffer, query: Query, nowMs: number): Buffer {
-  // Rotations are encoded on first use, so a miss right after a registry change encodes one answer, not 16.
-  const source = (entry.variants[entry.next] ??= entry.rotate!(entry.next));
-  entry.next = (entry.next + 1) % entry.rotations;
+  const source = entry.variants[entry.next];
+  entry.next = (entry.next + 1) % entry.variants.length;
   const out = Buffer.allocUnsafe(source.length);
   source.copy(out);
   out[0] = msg[0];

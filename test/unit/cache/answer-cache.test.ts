@@ -14,7 +14,7 @@ function parsed(msg: Buffer): Query {
 }
 
 function entry(services: string[], variants: Buffer[] = [Buffer.alloc(12)]): CachedAnswer {
-  return { variants, rotations: variants.length, next: 0, rcode: 0, zone: 'service', services };
+  return { variants, next: 0, rcode: 0, zone: 'service', services };
 }
 
 describe('AnswerCache: invalidation by service', () => {
