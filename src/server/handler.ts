@@ -113,8 +113,8 @@ export class QueryHandler {
   }
 
   private async fromZone(query: Query, key: string, limit: number): Promise<CachedAnswer> {
-    const mark = this.deps.cache.mark();
-    const result = await this.deps.zone.answer(query.name, query.type);
+    let mark = this.deps.cache.mark();
+    const result = await this.deps.zone.answer(query.name, query.type, () => (mark = this.deps.cache.mark()));
     const rotate = this.rotations(query, result, limit);
     const entry: CachedAnswer = {
       variants: [rotate(0)],

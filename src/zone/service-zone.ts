@@ -43,14 +43,20 @@ export class ServiceZone {
     return classify(name, this.options.domain) !== undefined;
   }
 
-  async answer(name: string, type: number): Promise<ZoneResult> {
+  /**
+   * `loaded` is called once the service is loaded, just before its providers are read: a source's
+   * first load is not a change that should keep the answer out of the cache.
+   */
+  async answer(name: string, type: number, loaded: () => void = () => {}): Promise<ZoneResult> {
     const form = classify(name, this.options.domain);
     if (!form || form.kind === 'none') return this.negative(Rcode.NXDOMAIN, []);
     if (form.kind === 'empty') return this.negative(Rcode.NOERROR, []);
     if (form.kind === 'apex') return this.apex(name, type);
     if (form.kind === 'addr') return this.addr(name, type, form.address);
     const service = form.service;
-    if ((await this.registry.ensure(service)) === 'unavailable' && this.registry.providers(service).length === 0) {
+    const loadResult = await this.registry.ensure(service);
+    loaded();
+    if (loadResult === 'unavailable' && this.registry.providers(service).length === 0) {
       return { answer: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [] }, services: [], rotates: false };
     }
     const providers = select(this.registry.providers(service), form);
