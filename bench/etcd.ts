@@ -4,6 +4,7 @@ import { startBridge, type BridgeProcess } from '../test/harness/bridge.js';
 import { startEtcd } from '../test/harness/etcd.js';
 import { freePort } from '../test/harness/ports.js';
 import { percentile, table, type Benchmark } from './benchmark.js';
+import { rssMiB } from '../test/harness/process.js';
 import { DnsClient } from './dns-client.js';
 
 const SERVICES = Number(process.env.ETCD_BENCH_SERVICES ?? 10_000);
@@ -34,11 +35,11 @@ export const etcdBenchmark: Benchmark = {
       const http = `127.0.0.1:${await freePort()}`;
       bridge = await startBridge(['--etcd', etcd.url, '--log-level', 'warn', '--workers', '1', '--http', http]);
       client = new DnsClient({ host: '127.0.0.1', port: bridge.port });
-      const rssIdle = await rssMiB(bridge);
+      const rssIdle = await rssMiB(bridge.child.pid!);
       const loaded = await timed(() => loadAll(client!));
       // etcd3 attaches watches one at a time: changes are timed once the bridge has settled.
       const settled = await timed(() => untilIdle(bridge!));
-      const rssLoaded = await rssMiB(bridge);
+      const rssLoaded = await rssMiB(bridge.child.pid!);
       const changes = await propagation(writer, etcd.client(), client);
       report({ populated: populated.ms, loaded, settled: settled.ms, rssIdle, rssLoaded, changes });
     } finally {
@@ -179,7 +180,3 @@ async function cpuTicks(bridge: BridgeProcess): Promise<number> {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function rssMiB(bridge: BridgeProcess): Promise<number> {
-  const status = await readFile(`/proc/${bridge.child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
-}

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import zookeeper from 'node-zookeeper-client';
-import { startBridge, type BridgeProcess } from '../test/harness/bridge.js';
+import { startBridge } from '../test/harness/bridge.js';
 import { startEtcd, type EtcdServer } from '../test/harness/etcd.js';
 import { connectZooKeeper, startZooKeeper } from '../test/harness/zookeeper.js';
-import { percentile, table, type Benchmark } from './benchmark.js';
+import { percentile, runLimited, table, type Benchmark } from './benchmark.js';
+import { rssMiB } from '../test/harness/process.js';
 import { DnsClient, waitForAnswer } from './dns-client.js';
 import { dnsperf } from './dnsperf.js';
 
@@ -55,7 +55,7 @@ async function measure(backend: Backend): Promise<(string | number)[]> {
     const loadStarted = performance.now();
     const firstQuery = await loadAll(client);
     const loadSeconds = ((performance.now() - loadStarted) / 1000).toFixed(1);
-    const rss = await rssMiB(bridge);
+    const rss = await rssMiB(bridge.child.pid!);
     const one = await dnsperf({ host: '127.0.0.1', port: bridge.port }, [`${service(0)}.service.local SRV`], SECONDS, { edns: true });
     const all = await dnsperf({ host: '127.0.0.1', port: bridge.port }, Array.from({ length: SERVICES }, (_, i) => `${service(i)}.service.local SRV`), SECONDS, { edns: true });
     const propagation = await propagate(backend, client);
@@ -154,16 +154,4 @@ async function etcdBackend(): Promise<Backend> {
   };
 }
 
-async function runLimited<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
 
-async function rssMiB(bridge: BridgeProcess): Promise<number> {
-  const status = await readFile(`/proc/${bridge.child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
-}

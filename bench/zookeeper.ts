@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type zookeeper from 'node-zookeeper-client';
 import { startBridge, type BridgeProcess } from '../test/harness/bridge.js';
 import { freePort } from '../test/harness/ports.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperTestClient } from '../test/harness/zookeeper.js';
-import { percentile, table, type Benchmark } from './benchmark.js';
+import { percentile, runLimited, table, type Benchmark } from './benchmark.js';
+import { rssMiB } from '../test/harness/process.js';
 import { DnsClient } from './dns-client.js';
 
 const SERVICES = Number(process.env.ZK_BENCH_SERVICES ?? 10_000);
@@ -35,14 +35,14 @@ export const zooKeeperBenchmark: Benchmark = {
       const http = `127.0.0.1:${await freePort()}`;
       bridge = await startBridge(['--zookeeper', zk.address, '--log-level', 'warn', '--workers', '1', '--http', http]);
       client = new DnsClient({ host: '127.0.0.1', port: bridge.port });
-      const rssIdle = await rssMiB(bridge);
+      const rssIdle = await rssMiB(bridge.child.pid!);
       const first = await askOneByOne(client);
       const cached = await askOneByOne(client);
       const loadStarted = performance.now();
       const loaded = await timed(() => loadRest(client!));
       await untilSynced(http);
       const synced = performance.now() - loadStarted;
-      const rssLoaded = await rssMiB(bridge);
+      const rssLoaded = await rssMiB(bridge.child.pid!);
       const changes = await propagation(writer, watcher, client);
       report({ populated: populated.ms, first, cached, loaded, synced, rssIdle, rssLoaded, changes });
     } finally {
@@ -230,16 +230,4 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
   return { ms: performance.now() - started, result };
 }
 
-async function runLimited<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
 
-async function rssMiB(bridge: BridgeProcess): Promise<number> {
-  const status = await readFile(`/proc/${bridge.child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
-}

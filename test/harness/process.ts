@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 
 /** A process a test started: its output so far, and how to stop it. */
 export interface Running {
@@ -56,4 +57,10 @@ export async function startProcess(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A process's resident memory in MiB, from /proc. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
 }

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBridge, type BridgeProcess } from '../harness/bridge.js';
+import { rssMiB } from '../harness/process.js';
 import { dig, rdata } from '../harness/dig.js';
 import { query } from '../harness/wire.js';
-
-/** The bridge's resident memory, MiB, from /proc. */
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
-}
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
