@@ -40,7 +40,11 @@ export class SourceSet {
     for (const source of wanted) {
       const old = running.get(source.name);
       running.delete(source.name);
-      if (old && sameValue(optionsOf(old.name, this.config), optionsOf(source.name, next))) continue;
+      if (old && sameValue(optionsOf(old.name, this.config), optionsOf(source.name, next))) {
+        // The running one stays; the one made to compare with never started, but may hold a client.
+        stopping.push(source.stop());
+        continue;
+      }
       // Removal withdraws the old providers and the new source starts in the same tick: a query
       // in between waits for the new source's first read instead of finding nothing.
       if (old) stopping.push(this.registry.removeSource(old));
