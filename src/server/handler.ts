@@ -1,5 +1,5 @@
 import { AnswerCache, cacheKey, replyFromCache, type CachedAnswer } from '../cache/answer-cache.js';
-import { MAX_TCP_SIZE, Rcode, RRClass } from '../dns/constants.js';
+import { Flag, HEADER_SIZE, MAX_TCP_SIZE, Rcode, RRClass } from '../dns/constants.js';
 import { cacheSeconds } from '../dns/inspect.js';
 import { parseQuery, udpLimit, type Query, type QueryProblem } from '../dns/query.js';
 import type { ZoneAnswer } from '../dns/records.js';
@@ -83,8 +83,8 @@ export class QueryHandler {
     const parsed = parseQuery(msg);
     if (parsed.kind !== 'query') return undefined;
     const out = encodeRcode(parsed.query, Rcode.NOERROR, parsed.query, this.deps.recursionAvailable);
-    out[2] |= 0x02;
-    msg.copy(out, 12, 12, parsed.query.nameEnd);
+    out.writeUInt16BE(out.readUInt16BE(2) | Flag.TC, 2);
+    msg.copy(out, HEADER_SIZE, HEADER_SIZE, parsed.query.nameEnd);
     return out;
   }
 
@@ -101,7 +101,7 @@ export class QueryHandler {
     const out = replyFromCache(entry, msg, query, Date.now());
     const seconds = (performance.now() - started) / 1000;
     this.deps.observer.answered({ zone: entry.zone, type: query.type, rcode: entry.rcode, cached, seconds, client, name: query.name });
-    if (out[2] & 0x02) this.deps.observer.truncated();
+    if (out.readUInt16BE(2) & Flag.TC) this.deps.observer.truncated();
     return out;
   }
 
@@ -146,7 +146,7 @@ export class QueryHandler {
 
   private async forward(query: Query, key: string, limit: number, zone: string, upstreams: Parameters<Forwarder['forward']>[0]): Promise<CachedAnswer> {
     try {
-      const question = { name: query.name, type: query.type, class: query.class, dnssecOk: query.edns?.dnssecOk, checkingDisabled: (query.flags & 0x10) !== 0 };
+      const question = { name: query.name, type: query.type, class: query.class, dnssecOk: query.edns?.dnssecOk, checkingDisabled: (query.flags & Flag.CD) !== 0 };
       const { reply, inspected } = await this.deps.forwarder.forward(upstreams, question);
       const adapted = adaptForClient(reply, inspected, query, limit);
       const entry: CachedAnswer = {

@@ -10,7 +10,7 @@
 // With a ConsulHttpDouble as its catalog, every change is mirrored there as the health endpoint
 // would show it, so `dnsbridge serve --consul` sees what register did.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { LoopbackHttpServer } from './loopback-http-server.js';
 import type { ConsulHttpDouble } from './consul-http-double.js';
 
 export type CheckStatus = 'passing' | 'warning' | 'critical';
@@ -39,13 +39,11 @@ export class ConsulAgentDouble {
   readonly services = new Map<string, AgentService>();
   /** Set to require this ACL token. */
   requiredToken?: string;
-  private server?: http.Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server = new LoopbackHttpServer((req, res) => this.receive(req, res));
   private readonly ttlTimers = new Map<string, NodeJS.Timeout>();
   private readonly waiters = new Set<() => void>();
   /** Service names shown in the catalog, so one that is gone is emptied there. */
   private mirrored = new Set<string>();
-  private port = 0;
 
   private constructor(private readonly catalog?: ConsulHttpDouble) {}
 
@@ -56,32 +54,17 @@ export class ConsulAgentDouble {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server.url;
   }
 
   /** Starts answering (again, on the same port). */
   up(): Promise<void> {
-    const server = http.createServer((req, res) => this.receive(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        this.port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+    return this.server.up();
   }
 
   /** Stops answering: the agent is unreachable. Its services are kept, as an agent restart keeps them. */
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  down(): Promise<void> {
+    return this.server.down();
   }
 
   async stop(): Promise<void> {

@@ -10,7 +10,7 @@
 // Controls for tests: set instances, mark one critical, remove one, make the index go backwards
 // (a snapshot restore, which wakes every blocked query), go down and come back up.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { LoopbackHttpServer } from './loopback-http-server.js';
 
 export interface DoubleInstance {
   node: string;
@@ -52,19 +52,17 @@ export class ConsulHttpDouble {
   readonly requests: SeenRequest[] = [];
   private readonly services = new Map<string, ServiceState>();
   private readonly held = new Set<Held>();
-  private readonly sockets = new Set<Socket>();
   private readonly catchUpWaiters = new Set<() => void>();
   /** Per service: how many requests had been seen at its last change. */
   private readonly changedAt = new Map<string, number>();
-  private server?: http.Server;
-  private port: number;
+  private readonly server: LoopbackHttpServer;
   /** Raft-like index, bumped by every write. */
   private lastIndex = 1;
   /** Set to require this ACL token. */
   requiredToken?: string;
 
   private constructor(port: number) {
-    this.port = port;
+    this.server = new LoopbackHttpServer((req, res) => this.handle(req, res), port);
   }
 
   /** A double that will listen on `port` (0: any free port) once `up()` is called. */
@@ -80,32 +78,19 @@ export class ConsulHttpDouble {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server.url;
   }
 
   up(): Promise<void> {
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        this.port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+    return this.server.up();
   }
 
   /** Stops answering: open connections (held queries too) are cut, new ones refused. */
   async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    // Not listening from here on, so the held queries woken below get no answer.
+    const closing = this.server.down();
     for (const held of this.held) held.wake();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await closing;
   }
 
   setInstances(service: string, instances: DoubleInstance[]): void {
@@ -209,7 +194,7 @@ export class ConsulHttpDouble {
       wake: () => {
         clearTimeout(timer);
         this.held.delete(held);
-        if (this.server) reply();
+        if (this.server.listening) reply();
       },
     };
     const timer = setTimeout(held.wake, wait + Math.random() * (wait / 16));
