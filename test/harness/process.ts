@@ -45,7 +45,8 @@ export async function startProcess(
       return result;
     },
   };
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  // A deadline, not a speed test: a busy 2-core machine can take tens of seconds to start a bridge.
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${options.name ?? command} exited before it was ready:\n${output}`);
