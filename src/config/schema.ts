@@ -105,6 +105,8 @@ export const serveOptions = {
   'etcd-ca': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'CA bundle for etcd TLS' },
   'etcd-cert': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'client certificate for etcd TLS' },
   'etcd-key': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'client key for etcd TLS' },
+  etcd2: { schema: list.pipe(z.array(z.url())).optional(), arg: 'URL,...', help: 'etcd endpoints serving the v2 API (--enable-v2)' },
+  'etcd2-prefix': { schema: templates.default(['/{service}/providers']), arg: 'TEMPLATE', help: 'etcd v2 directory (repeatable)', repeatable: true },
   'zk-digest-file': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'file holding user:password for ZooKeeper digest auth (or DNSBRIDGE_ZK_DIGEST)' },
   'zk-session-timeout': { schema: integer(1000, 120_000).default(10_000), arg: 'MS', help: 'ZooKeeper session timeout asked for (the server may bound it)' },
   consul: { schema: z.url().optional(), arg: 'URL', help: 'Consul HTTP API, adds its passing instances' },

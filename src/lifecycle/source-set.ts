@@ -61,8 +61,8 @@ export class SourceSet {
   }
 }
 
-/** The options that configure the source named `name`. */
+/** The options that configure the source named `name`: `etcd` and `etcd-*`, not `etcd2`'s. */
 function optionsOf(name: string, config: Config): [string, unknown][] {
-  const prefixes = name === 'zookeeper' ? ['zookeeper', 'zk-'] : [name];
-  return Object.entries(config).filter(([key]) => prefixes.some((prefix) => key.startsWith(prefix)));
+  const names = name === 'zookeeper' ? ['zookeeper', 'zk'] : [name];
+  return Object.entries(config).filter(([key]) => names.some((option) => key === option || key.startsWith(`${option}-`)));
 }

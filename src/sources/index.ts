@@ -3,6 +3,7 @@ import type { Config } from '../config/load.js';
 import type { Source } from '../registry/source.js';
 import { consulSource } from './consul/setup.js';
 import { EtcdSource } from './etcd/source.js';
+import { Etcd2Source } from './etcd2/source.js';
 import { FileSource } from './file/source.js';
 import { zooKeeperSource } from './zookeeper/setup.js';
 
@@ -13,5 +14,6 @@ export function createSources(config: Config, log: Logger): Source[] {
   if (config.consul) sources.push(consulSource(config.consul, config['consul-token-file'], log));
   if (config.zookeeper) sources.push(zooKeeperSource(config.zookeeper, config, log));
   if (config.etcd) sources.push(EtcdSource.fromConfig(config, process.env, log.child({ source: 'etcd' })));
+  if (config.etcd2) sources.push(Etcd2Source.fromConfig(config, log.child({ source: 'etcd2' })));
   return sources;
 }

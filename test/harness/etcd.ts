@@ -51,6 +51,8 @@ export interface EtcdServer {
 export interface EtcdOptions {
   /** Serve clients over TLS with these, and require a client certificate the CA signed. */
   tls?: TestCertificates;
+  /** Serve the v2 API too (`--enable-v2=true`): python-etcd's keyspace, apart from v3's keys. */
+  v2?: boolean;
 }
 
 const ROOT = { name: 'root', password: 'root-password' };
@@ -72,7 +74,7 @@ export async function prepareEtcd(options: EtcdOptions = {}): Promise<EtcdServer
   const dataDir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'dnsbridge-etcd-'));
   const { tls } = options;
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
-  const args = [...serverArgs(url, `http://127.0.0.1:${peerPort}`, dataDir), ...(tls ? serverTlsArgs(tls) : [])];
+  const args = [...serverArgs(url, `http://127.0.0.1:${peerPort}`, dataDir), ...(tls ? serverTlsArgs(tls) : []), ...(options.v2 ? ['--enable-v2=true'] : [])];
   const clients: Etcd3[] = [];
   const keepers: Running[] = [];
   let running: Running | undefined;

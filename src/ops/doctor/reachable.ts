@@ -44,7 +44,7 @@ async function askRoot(forwarder: Forwarder, { role, server, down }: Target): Pr
 export async function checkSources(config: Config, log: Logger, waitMs: number): Promise<Check[]> {
   const sources = createSources(config, log);
   if (!sources.length) {
-    return [{ status: 'warn', subject: 'sources', found: 'none configured: every service name is NXDOMAIN', fix: 'give --file, --zookeeper, --etcd or --consul' }];
+    return [{ status: 'warn', subject: 'sources', found: 'none configured: every service name is NXDOMAIN', fix: 'give --file, --zookeeper, --etcd, --etcd2 or --consul' }];
   }
   return Promise.all(sources.map((source) => tryConnect(source, waitMs)));
 }

@@ -10,10 +10,10 @@ const PORT_CHECK_STAND_IN = 1;
 /**
  * Decodes one etcd key/value into a provider. First match wins: SkyDNS/CoreDNS JSON, JSON with
  * host or address (Curator's shape included), the text `host:port`, the key's last segment.
- * Undefined for an entry that says it is not serving (Curator's `enabled: false`).
+ * Undefined for an entry that says it is not serving (Curator's `enabled: false`). The etcd v2
+ * source reads its values with it too, under its own `origin`.
  */
-export function decodeEntry(key: string, value: string): Decoded | undefined {
-  const origin = `etcd:${key}`;
+export function decodeEntry(key: string, value: string, origin = `etcd:${key}`): Decoded | undefined {
   const fromValue = decodeValue(value, origin);
   if (!fromValue || !isError(fromValue)) return fromValue;
   const fromKey = fromHostPort(key.slice(key.lastIndexOf('/') + 1), origin);

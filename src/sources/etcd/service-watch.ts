@@ -1,25 +1,32 @@
 import type { Provider } from '../../registry/provider.js';
 import type { EnsureResult } from '../../registry/source.js';
-import { prefixOf } from './prefixes.js';
-import { PrefixWatch, type PrefixListener, type PrefixWatchContext } from './prefix-watch.js';
+import type { PrefixListener } from './prefix-watch.js';
+
+/** One watched prefix (etcd v3) or directory (etcd v2) of a service, telling its listener what happens. */
+export interface WatchedPrefix {
+  readonly loaded: boolean;
+  start(): void;
+  providers(): Provider[];
+  close(): Promise<void>;
+}
 
 /**
  * One service: a watched prefix per template, published as the union of their providers.
  * It is ready once every prefix was read; a failed first read makes waiting queries give up.
  */
 export class ServiceWatch implements PrefixListener {
-  private readonly prefixes: PrefixWatch[];
+  private readonly prefixes: WatchedPrefix[];
   private waiters: ((result: EnsureResult) => void)[] = [];
   /** What was last published, so a re-read that finds nothing new does not flush the cache. */
   private published = '[]';
 
   constructor(
     readonly service: string,
-    templates: readonly string[],
-    context: PrefixWatchContext,
+    /** The service's watched prefixes, one per template, reporting to the listener given. */
+    watch: (listener: PrefixListener) => WatchedPrefix[],
     private readonly publish: (providers: Provider[]) => void,
   ) {
-    this.prefixes = templates.map((template) => new PrefixWatch(prefixOf(template, service), context, this));
+    this.prefixes = watch(this);
   }
 
   start(): void {

@@ -5,7 +5,8 @@ import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../reg
 import { sleep } from './backoff.js';
 import { createClient, RECONNECT } from './client.js';
 import { Connection } from './connection.js';
-import type { PrefixWatchContext } from './prefix-watch.js';
+import { prefixOf } from './prefixes.js';
+import { PrefixWatch, type PrefixListener, type PrefixWatchContext } from './prefix-watch.js';
 import { ServiceWatch } from './service-watch.js';
 import { etcdSettings, type EtcdSettings } from './settings.js';
 
@@ -47,7 +48,8 @@ export class EtcdSource implements Source {
   ensure(service: string): Promise<EnsureResult> {
     let watch = this.services.get(service);
     if (!watch) {
-      watch = new ServiceWatch(service, this.settings.templates, this.context, (providers) => this.sink?.replace(this.name, service, providers));
+      const prefixes = (listener: PrefixListener) => this.settings.templates.map((template) => new PrefixWatch(prefixOf(template, service), this.context, listener));
+      watch = new ServiceWatch(service, prefixes, (providers) => this.sink?.replace(this.name, service, providers));
       this.services.set(service, watch);
       watch.start();
     }
