@@ -33,12 +33,17 @@ export interface Bridge {
 
 export type BridgeReload = DnsReload & SourceReload;
 
-/** Services stay watched 15 minutes after their last query; 10,000 services must fit with room. */
-export const registryOptions: RegistryOptions = { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500 };
+/**
+ * Services stay watched 15 minutes after their last query; 10,000 services must fit with room.
+ * With `--preload` every source that can list its services loads them all and keeps them.
+ */
+export function registryOptions(config: Config): RegistryOptions {
+  return { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500, preload: () => config.preload };
+}
 
 /** One process doing everything: sources, registry, DNS path. */
 export async function startBridge(config: Config, log: Logger, sources: Source[] = createSources(config, log)): Promise<Bridge> {
-  const registry = new Registry(sources, registryOptions);
+  const registry = new Registry(sources, registryOptions(config));
   const dns = createDnsPath(config, registry, log);
   const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
   dns.metrics.watchSources(registry);

@@ -31,7 +31,7 @@ export interface Primary {
 const MIN_WORKER_LIFE_MS = 5000;
 
 export async function startPrimary(config: Config, log: Logger, workers: number, sources: Source[] = createSources(config, log)): Promise<Primary> {
-  const registry = new Registry(sources, registryOptions);
+  const registry = new Registry(sources, registryOptions(config));
   const hub = new WorkerHub(registry);
   // Only the source figures here: the query figures come summed from the workers.
   const sourceMetrics = new PromRegistry();

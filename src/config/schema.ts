@@ -111,6 +111,7 @@ export const serveOptions = {
   'zk-session-timeout': { schema: integer(1000, 120_000).default(10_000), arg: 'MS', help: 'ZooKeeper session timeout asked for (the server may bound it)' },
   consul: { schema: z.url().optional(), arg: 'URL', help: 'Consul HTTP API, adds its passing instances' },
   'consul-token-file': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'Consul ACL token file (or CONSUL_HTTP_TOKEN)' },
+  preload: { schema: flag.default(false), arg: '', help: 'load every service a source lists at start and follow the listing; /readyz waits for it' },
   workers: { schema: integer(0, 64).default(0), arg: 'N', help: 'DNS worker processes sharing the sockets; 0 = one per core (up to 8), 1 = a single process' },
   'log-level': { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), arg: 'LEVEL', help: 'log level' },
   'query-log': { schema: flag.default(false), arg: '', help: 'log every query' },

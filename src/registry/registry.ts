@@ -1,3 +1,4 @@
+import { Preloader } from './preload.js';
 import type { Provider } from './provider.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from './source.js';
 import type { ProviderView } from './view.js';
@@ -9,6 +10,8 @@ export interface RegistryOptions {
   idleReleaseMs: number;
   /** How long a first query waits for a source to load a service. */
   ensureTimeoutMs: number;
+  /** Whether to load every service `source` lists before it is asked for (`--preload`). */
+  preload?: (source: Source) => boolean;
   now?: () => number;
 }
 
@@ -26,6 +29,9 @@ export class Registry implements ProviderSink, ProviderView {
   /** Services whose last load some source could not finish. */
   private readonly incomplete = new Set<string>();
   private readonly pending = new Map<string, Promise<EnsureResult>>();
+  /** Services a preloading source lists: kept watched however long nobody asks. */
+  private readonly pinned = new Map<string, number>();
+  private readonly preloaders = new Map<Source, Preloader>();
   private readonly listeners: ChangeListener[] = [];
   private readonly releaseListeners: ChangeListener[] = [];
   private readonly now: () => number;
@@ -47,7 +53,7 @@ export class Registry implements ProviderSink, ProviderView {
 
   start(): void {
     this.started = true;
-    for (const source of this.list) source.start(this.sinkFor(source));
+    for (const source of this.list) this.startSource(source);
     const every = Math.max(1000, Math.min(60_000, this.options.idleReleaseMs / 4));
     this.sweeper = setInterval(() => this.releaseIdle(), every);
     this.sweeper.unref();
@@ -55,6 +61,7 @@ export class Registry implements ProviderSink, ProviderView {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    for (const preloader of this.preloaders.values()) preloader.stop();
     await Promise.all(this.sources.map((source) => source.stop()));
   }
 
@@ -65,7 +72,7 @@ export class Registry implements ProviderSink, ProviderView {
   addSource(source: Source): void {
     this.list = [...this.list, source];
     if (!this.started) return;
-    source.start(this.sinkFor(source));
+    this.startSource(source);
     this.ready.clear();
     for (const service of this.lastUse.keys()) void this.ensureIn(source, service);
   }
@@ -73,6 +80,8 @@ export class Registry implements ProviderSink, ProviderView {
   /** Removes a source: its providers are withdrawn at once and what it writes later is ignored. */
   async removeSource(source: Source): Promise<void> {
     this.list = this.list.filter((s) => s !== source);
+    this.preloaders.get(source)?.stop();
+    this.preloaders.delete(source);
     const services = this.bySource.get(source.name);
     this.bySource.delete(source.name);
     for (const service of services?.keys() ?? []) {
@@ -139,8 +148,30 @@ export class Registry implements ProviderSink, ProviderView {
     return pending;
   }
 
+  /** Each source's status, with how far its preload got when it preloads. */
   statuses(): SourceStatus[] {
-    return this.sources.map((source) => source.status());
+    return this.sources.map((source) => {
+      const preloader = this.preloaders.get(source);
+      return preloader ? { ...source.status(), preload: preloader.status() } : source.status();
+    });
+  }
+
+  private startSource(source: Source): void {
+    source.start(this.sinkFor(source));
+    if (!this.options.preload?.(source) || !source.followServices) return;
+    const preloader = new Preloader(source.followServices.bind(source), {
+      ensure: (service) => this.ensure(service),
+      pin: (service, pinned) => this.pin(service, pinned),
+    });
+    this.preloaders.set(source, preloader);
+    preloader.start();
+  }
+
+  /** Counted per source: two sources may list the same service. */
+  private pin(service: string, pinned: boolean): void {
+    const count = (this.pinned.get(service) ?? 0) + (pinned ? 1 : -1);
+    if (count > 0) this.pinned.set(service, count);
+    else this.pinned.delete(service);
   }
 
   private async load(service: string): Promise<EnsureResult> {
@@ -184,11 +215,11 @@ export class Registry implements ProviderSink, ProviderView {
 
   private releaseIdle(): void {
     const cutoff = this.now() - this.options.idleReleaseMs;
-    for (const [service, used] of this.lastUse) if (used < cutoff) this.release(service);
+    for (const [service, used] of this.lastUse) if (used < cutoff && !this.pinned.has(service)) this.release(service);
   }
 
   private releaseLeastUsed(): void {
-    const byAge = [...this.lastUse].sort((a, b) => a[1] - b[1]);
+    const byAge = [...this.lastUse].filter(([service]) => !this.pinned.has(service)).sort((a, b) => a[1] - b[1]);
     const excess = byAge.length - Math.floor(this.options.maxServices * 0.9);
     for (let i = 0; i < excess; i++) this.release(byAge[i][0]);
   }

@@ -1,3 +1,4 @@
+import type { PreloadStatus } from './preload.js';
 import type { Provider } from './provider.js';
 
 /** Receives what a source knows about one service. */
@@ -23,6 +24,8 @@ export interface SourceStatus {
   lastSync?: number;
   /** True once every watched service has been read at least once. */
   synced: boolean;
+  /** Set by the registry when the source preloads (`--preload`). */
+  preload?: PreloadStatus;
 }
 
 /**
@@ -39,4 +42,14 @@ export interface Source {
   release(service: string): void;
   status(): SourceStatus;
   stop(): Promise<void>;
+  /**
+   * Optional: follows the names of every service the source holds, so they can be loaded before
+   * anyone asks (`--preload`) and a zone transfer carries them all. Called once, after `start`;
+   * `listed` gets the whole list each time: first once the first complete listing is read, then
+   * whenever a service appears or goes. A source that loses its registry keeps quiet until it has
+   * a complete listing again; `stop` ends it. Implement it when the registry can list cheaply
+   * (ZooKeeper: the children of the parent of `{service}`; etcd: a keys-only range; Consul: the
+   * catalog's service list). Names are lowercased service names; loading them stays `ensure`'s job.
+   */
+  followServices?(listed: (services: readonly string[]) => void): void;
 }

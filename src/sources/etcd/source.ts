@@ -7,6 +7,7 @@ import { createClient, RECONNECT } from './client.js';
 import { Connection } from './connection.js';
 import { prefixOf } from './prefixes.js';
 import { PrefixWatch, type PrefixListener, type PrefixWatchContext } from './prefix-watch.js';
+import { EtcdServiceListing } from './service-listing.js';
 import { ServiceWatch } from './service-watch.js';
 import { etcdSettings, type EtcdSettings } from './settings.js';
 
@@ -24,6 +25,7 @@ export class EtcdSource implements Source {
   private readonly connection: Connection;
   private readonly context: PrefixWatchContext;
   private sink?: ProviderSink;
+  private listing?: EtcdServiceListing;
 
   static fromConfig(config: Config, env: NodeJS.ProcessEnv, log: Logger): EtcdSource {
     return new EtcdSource(etcdSettings(config, env), log);
@@ -57,6 +59,12 @@ export class EtcdSource implements Source {
     return watch.ensure();
   }
 
+  /** A keys-only range over the part of each template before `{service}`, then watched. */
+  followServices(listed: (services: readonly string[]) => void): void {
+    this.listing = new EtcdServiceListing(this.settings.templates, this.context, listed);
+    this.listing.start();
+  }
+
   release(service: string): void {
     const watch = this.services.get(service);
     if (!watch) return;
@@ -81,7 +89,7 @@ export class EtcdSource implements Source {
 
   async stop(): Promise<void> {
     this.connection.stop();
-    const closing = Promise.all([...this.services.values()].map((watch) => watch.close()));
+    const closing = Promise.all([...this.services.values()].map((watch) => watch.close()).concat(this.listing?.close() ?? []));
     this.services.clear();
     await Promise.race([closing, sleep(STOP_GRACE_MS)]);
     this.client.close();

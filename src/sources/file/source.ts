@@ -29,6 +29,7 @@ export class FileSource implements Source {
   private reading = Promise.resolve();
   private firstLoad?: Promise<void>;
   private settle?: NodeJS.Timeout;
+  private listed?: (services: readonly string[]) => void;
 
   constructor(
     path: string,
@@ -58,6 +59,12 @@ export class FileSource implements Source {
   }
 
   release(): void {}
+
+  /** The file holds every service: listed after each read that changes it. */
+  followServices(listed: (services: readonly string[]) => void): void {
+    this.listed = listed;
+    if (this.loaded) listed([...this.current.keys()]);
+  }
 
   status(): SourceStatus {
     return {
@@ -131,6 +138,7 @@ export class FileSource implements Source {
   private apply(next: Map<string, Provider[]>): void {
     const previous = this.current;
     this.current = next;
+    this.listed?.([...next.keys()]);
     for (const [service, providers] of next) {
       if (JSON.stringify(previous.get(service)) !== JSON.stringify(providers)) this.sink?.replace(this.name, service, providers);
     }

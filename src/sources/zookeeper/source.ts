@@ -4,6 +4,7 @@ import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus 
 import { ZooKeeperClient, type WatchEvent, type ZooKeeperError } from './client.js';
 import { PathMirror, sameProvider, type MirrorListener, type WatchingReader } from './path-mirror.js';
 import { ReadQueue } from './read-queue.js';
+import { ServiceListing } from './service-listing.js';
 
 export interface ZooKeeperSourceOptions {
   /** `host:port,host:port[/chroot]`. */
@@ -52,6 +53,8 @@ export class ZooKeeperSource implements Source, MirrorListener {
   private startTimer?: NodeJS.Timeout;
   private retryDelay = FIRST_RETRY_MS;
   private startedAt?: number;
+  private listing?: ServiceListing;
+  private listingTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly options: ZooKeeperSourceOptions,
@@ -99,6 +102,12 @@ export class ZooKeeperSource implements Source, MirrorListener {
     this.sink?.replace(this.name, service, []);
   }
 
+  /** The children of each template's parent (`/` for `/{service}/providers`), watched. */
+  followServices(listed: (services: readonly string[]) => void): void {
+    this.listing = new ServiceListing(this.options.templates, this.client, listed);
+    if (this.client.isConnected()) this.refreshListing();
+  }
+
   status(): SourceStatus {
     const mirrors = [...this.mirrors.values()];
     return {
@@ -117,6 +126,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
   async stop(): Promise<void> {
     clearTimeout(this.retryTimer);
     clearTimeout(this.startTimer);
+    clearTimeout(this.listingTimer);
     await this.client.close();
   }
 
@@ -177,6 +187,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
   /** A path's own watch and its children's watches all land here. */
   private watchFired(event: WatchEvent): void {
     this.watchEvents++;
+    if (this.listing?.watches(event.path)) this.refreshListing();
     this.mirrors.get(event.path)?.childrenChanged();
     const slash = event.path.lastIndexOf('/');
     const parent = this.mirrors.get(event.path.slice(0, slash) || '/');
@@ -199,6 +210,19 @@ export class ZooKeeperSource implements Source, MirrorListener {
     // Same session: the server re-arms the watches and fires those whose node changed meanwhile.
     if (newSession) for (const mirror of mirrors) mirror.invalidate();
     void this.syncStale();
+    this.refreshListing();
+  }
+
+  /** Reads the listing again; a failed read is retried while connected (a reconnect reads it anyway). */
+  private refreshListing(): void {
+    this.listing?.refresh().catch((error: Error) => {
+      if (!this.client.isConnected() || this.listingTimer) return;
+      this.log.warn({ code: (error as ZooKeeperError).code }, `${error.message}; listing the services again shortly`);
+      this.listingTimer = setTimeout(() => {
+        this.listingTimer = undefined;
+        this.refreshListing();
+      }, this.retryDelay);
+    });
   }
 
   private disconnected(reason: string): void {

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readiness } from '../../../src/ops/readiness.js';
+import { Registry } from '../../../src/registry/registry.js';
+import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../../src/registry/source.js';
+import { eventually } from '../../harness/eventually.js';
+
+/** A source whose listing and loads the test drives by hand: what the preloader sees of any registry. */
+class ListedSource implements Source {
+  readonly name = 'listed';
+  list?: (services: readonly string[]) => void;
+  readonly loads = new Map<string, (result: EnsureResult) => void>();
+  private sink?: ProviderSink;
+
+  start(sink: ProviderSink): void {
+    this.sink = sink;
+  }
+  ensure(service: string): Promise<EnsureResult> {
+    return new Promise((resolve) => this.loads.set(service, resolve));
+  }
+  /** Delivers `service`'s one provider and finishes its load. */
+  load(service: string): void {
+    this.sink?.replace(this.name, service, [{ host: '10.0.0.1', port: 80, priority: 10, weight: 1, tags: [], origin: service }]);
+    this.loads.get(service)?.('ready');
+  }
+  release(): void {}
+  followServices(listed: (services: readonly string[]) => void): void {
+    this.list = listed;
+  }
+  status(): SourceStatus {
+    return { name: this.name, state: 'connected', watchedServices: 0, watchEvents: 0, decodeFailures: 0, lastSync: 1, synced: true };
+  }
+  async stop(): Promise<void> {}
+}
+
+function registryWith(source: Source, preload: boolean): Registry {
+  return new Registry([source], { maxServices: 10, idleReleaseMs: 60_000, ensureTimeoutMs: 60_000, preload: () => preload });
+}
+
+describe('preload', () => {
+  it('keeps /readyz not ready until every listed service is loaded, then loads services listed later', async () => {
+    const source = new ListedSource();
+    const registry = registryWith(source, true);
+    registry.start();
+    assert.equal(readiness(true, registry.statuses()).ready, false, 'no listing yet');
+    source.list!(['api', 'web']);
+    await eventually(() => assert.deepEqual([...source.loads.keys()].sort(), ['api', 'web']));
+    source.load('api');
+    await eventually(() => assert.deepEqual(registry.statuses()[0].preload, { listed: 2, loaded: 1, done: false }));
+    const waiting = readiness(true, registry.statuses());
+    assert.equal(waiting.ready, false);
+    assert.deepEqual(waiting.lines, ['listed: preloading, 1 of 2 services loaded (connected)']);
+    source.load('web');
+    await eventually(() => assert.equal(readiness(true, registry.statuses()).ready, true));
+    source.list!(['api', 'db', 'web']);
+    await eventually(() => assert.ok(source.loads.has('db'), 'a service listed later is loaded without a query'));
+    source.load('db');
+    await eventually(() => assert.equal(registry.providers('db').length, 1));
+    await registry.stop();
+  });
+
+  it('loads nothing before a query without --preload, and the source stays ready as before', async () => {
+    const source = new ListedSource();
+    const registry = registryWith(source, false);
+    registry.start();
+    assert.equal(source.list, undefined, 'the listing is not followed');
+    assert.equal(readiness(true, registry.statuses()).ready, true);
+    await registry.stop();
+  });
+});
