@@ -68,13 +68,13 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
     recursionAvailable: next.upstreams.length > 0,
   });
   let parts = configured(config);
-  view.onChange((service) => cache.invalidate(service));
-  hosts.onChange((host) => {
-    for (const service of parts.zone.servicesUsingHost(host)) cache.invalidate(service);
-  });
   metrics.watchCache(cache);
   const shared = { cache, forwarder, registry: view };
   const handler = new QueryHandler({ ...shared, ...parts }, { zoneCacheMs: 300_000, maxForwardTtl: 86_400 });
+  view.onChange((service) => handler.changed(service));
+  hosts.onChange((host) => {
+    for (const service of parts.zone.servicesUsingHost(host)) handler.changed(service);
+  });
   const limiter = config['rate-limit'] ? new RateLimiter({ perSecond: config['rate-limit'], slip: config['rate-limit-slip'] }) : undefined;
   const udp = new UdpListener(handler, log, limiter);
   const tcp = new TcpListener(handler, { idleMs: 10_000, frameMs: 5_000, maxConnections: 1000, maxInFlightPerConnection: 64, maxPendingBytes: 1 << 20 }, log);

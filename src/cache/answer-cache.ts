@@ -1,19 +1,36 @@
 import { LRUCache } from 'lru-cache';
 import { Flag, HEADER_SIZE } from '../dns/constants.js';
 import type { Query } from '../dns/query.js';
+import type { AnswerForm } from './answer-form.js';
 
 /** An encoded answer, ready to be sent after patching a few bytes. */
 export interface CachedAnswer {
-  /** The same answer with its records in rotated orders; hits take them in turn. */
-  variants: Buffer[];
+  /** The answer, encoded once, its records in their first order. */
+  bytes: Buffer;
+  /**
+   * Where each answer-section record starts, then where the section ends: replies send them
+   * rotated, one step further each time. Absent (or one record) for answers sent as stored.
+   */
+  records?: readonly number[];
+  /** The rotation the next reply sends. */
   next: number;
   rcode: number;
   /** For metrics: `service` for our zone, else the forwarding zone ('.' for the default upstreams). */
   zone: string;
+  /** The question this answers, with everything else the answer depends on. */
+  form: AnswerForm;
   /** Services the answer was built from: a change to any of them drops it. */
   services: readonly string[];
   /** For answers from an upstream: where each TTL sits, so hits count it down (RFC 1035 says TTLs age). */
   ttls?: { offsets: number[]; values: number[]; storedAt: number };
+}
+
+/** A cached answer a registry change dropped: enough to encode it again. */
+export interface StaleAnswer {
+  key: string;
+  form: AnswerForm;
+  /** What was left of its time in the cache. */
+  ttlMs: number;
 }
 
 export interface AnswerCacheOptions {
@@ -21,20 +38,17 @@ export interface AnswerCacheOptions {
 }
 
 /**
- * Encoded answers keyed by question and client size limit. A hit copies the bytes and patches
- * the ID, RD/CD and the question's spelling: nothing is decoded or re-encoded.
+ * Encoded answers keyed by `cacheKey(form)`. A hit copies the bytes and patches the ID, RD/CD
+ * and the question's spelling: nothing is decoded or re-encoded.
  */
 export class AnswerCache {
   private readonly lru: LRUCache<string, CachedAnswer>;
   private readonly byService = new Map<string, Set<string>>();
-  /** Invalidation count, and when each service was last invalidated on that count. */
-  private generation = 0;
-  private readonly invalidatedAt = new Map<string, number>();
-  /** The count at the last `drop`: answers built before it used settings a reload replaced. */
-  private droppedAt = -1;
   hits = 0;
   misses = 0;
   invalidations = 0;
+  /** Dropped answers encoded again after their registry change (see `QueryHandler.changed`). */
+  refreshes = 0;
 
   constructor(options: AnswerCacheOptions) {
     this.lru = new LRUCache<string, CachedAnswer>({
@@ -50,6 +64,10 @@ export class AnswerCache {
     return entry;
   }
 
+  has(key: string): boolean {
+    return this.lru.has(key);
+  }
+
   set(key: string, entry: CachedAnswer, ttlMs: number): void {
     if (ttlMs <= 0) return;
     this.lru.delete(key);
@@ -61,33 +79,25 @@ export class AnswerCache {
     }
   }
 
-  /** A mark to pass to `changedSince` after building an answer asynchronously. */
-  mark(): number {
-    return this.generation;
-  }
-
-  /** True when one of `services` was invalidated after `mark`: an answer built meanwhile may be stale. */
-  changedSince(mark: number, services: readonly string[]): boolean {
-    return this.droppedAt >= mark || services.some((service) => (this.invalidatedAt.get(service) ?? -1) >= mark);
-  }
-
-  /** Drops every answer built from `service`; returns how many. */
-  invalidate(service: string): number {
-    this.invalidatedAt.set(service, this.generation++);
+  /** Drops every answer built from `service`, at once; returns what they answered, to encode them again. */
+  invalidate(service: string): StaleAnswer[] {
     const keys = this.byService.get(service);
-    if (!keys) return 0;
-    let count = 0;
-    for (const key of [...keys]) if (this.lru.delete(key)) count++;
+    if (!keys) return [];
+    const stale: StaleAnswer[] = [];
+    for (const key of [...keys]) {
+      const entry = this.lru.peek(key);
+      const ttlMs = this.lru.getRemainingTTL(key);
+      if (entry && this.lru.delete(key)) stale.push({ key, form: entry.form, ttlMs });
+    }
     this.byService.delete(service);
-    this.invalidations += count;
-    return count;
+    this.invalidations += stale.length;
+    return stale;
   }
 
-  /** Drops every answer `stale(key, entry)` picks (a configuration reload); returns how many. */
-  drop(stale: (key: string, entry: CachedAnswer) => boolean): number {
-    this.droppedAt = this.generation++;
+  /** Drops every answer `stale(form, entry)` picks (a configuration reload); returns how many. */
+  drop(stale: (form: AnswerForm, entry: CachedAnswer) => boolean): number {
     const keys: string[] = [];
-    for (const [key, entry] of this.lru.entries()) if (stale(key, entry)) keys.push(key);
+    for (const [key, entry] of this.lru.entries()) if (stale(entry.form, entry)) keys.push(key);
     for (const key of keys) this.lru.delete(key);
     return keys.length;
   }
@@ -111,18 +121,13 @@ export class AnswerCache {
   }
 }
 
-/** The cache key: the lowercased question plus what shapes the answer (size limit, EDNS, DO). */
-export function cacheKey(query: Query, limit: number): string {
-  const edns = query.edns ? (query.edns.dnssecOk ? 'd' : 'e') : 'n';
-  return `${query.name}|${query.type}|${query.class}|${limit}|${edns}`;
-}
-
 /** Builds the reply to `msg` from a cached answer: the hot path. */
 export function replyFromCache(entry: CachedAnswer, msg: Buffer, query: Query, nowMs: number): Buffer {
-  const source = entry.variants[entry.next];
-  entry.next = (entry.next + 1) % entry.variants.length;
+  const source = entry.bytes;
   const out = Buffer.allocUnsafe(source.length);
-  source.copy(out);
+  const records = entry.records;
+  if (records && records.length > 2) rotateInto(out, entry, records);
+  else source.copy(out);
   out[0] = msg[0];
   out[1] = msg[1];
   const rdcd = Flag.RD | Flag.CD;
@@ -131,6 +136,20 @@ export function replyFromCache(entry: CachedAnswer, msg: Buffer, query: Query, n
   msg.copy(out, HEADER_SIZE, HEADER_SIZE, query.nameEnd);
   if (entry.ttls) ageTtls(out, entry.ttls, nowMs);
   return out;
+}
+
+/** Copies the answer with its answer records starting at the `next`-th: nothing points into them, so any order is valid. */
+function rotateInto(out: Buffer, entry: CachedAnswer, records: readonly number[]): void {
+  const source = entry.bytes;
+  const count = records.length - 1;
+  const first = records[0];
+  const end = records[count];
+  const split = records[entry.next];
+  entry.next = entry.next + 1 === count ? 0 : entry.next + 1;
+  source.copy(out, 0, 0, first);
+  source.copy(out, first, split, end);
+  source.copy(out, first + end - split, first, split);
+  source.copy(out, end, end);
 }
 
 function ageTtls(out: Buffer, ttls: NonNullable<CachedAnswer['ttls']>, nowMs: number): void {

@@ -46,6 +46,10 @@ export class ReplicaView implements ProviderView {
     });
   }
 
+  loaded(service: string): boolean {
+    return this.ready.has(service);
+  }
+
   touch(service: string): void {
     this.touched.add(service);
   }

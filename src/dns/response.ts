@@ -12,21 +12,41 @@ export interface EncodeOptions {
 
 /** Encodes a zone's answer to the query; the question is written lowercased (the cache patches the spelling). */
 export function encodeAnswer(query: Query, answer: ZoneAnswer, options: EncodeOptions): Buffer {
+  return encode(query, answer, options, false).bytes;
+}
+
+/** An answer whose answer-section records may be sent in any order. */
+export interface MovableAnswer {
+  bytes: Buffer;
+  /** Each answer record's start offset, then the section's end; empty when the answer was truncated. */
+  records: number[];
+}
+
+/**
+ * Encodes the answer with nothing pointing into its answer section, so its records can be
+ * reordered in the bytes (rotation at send time, see the answer cache).
+ */
+export function encodeMovableAnswer(query: Query, answer: ZoneAnswer, options: EncodeOptions): MovableAnswer {
+  return encode(query, answer, options, true);
+}
+
+function encode(query: Query, answer: ZoneAnswer, options: EncodeOptions, movable: boolean): MovableAnswer {
   const flags = responseFlags(query, answer.rcode, options);
   try {
     const writer = start(query);
+    if (movable) writer.movableAnswers();
     writeSection(writer, 1, answer.answer);
     writeSection(writer, 2, answer.authority);
     writeSection(writer, 3, answer.additional);
     writeOpt(writer, query, answer.rcode);
-    if (writer.length <= options.limit) return writer.finish(query.id, flags);
+    if (writer.length <= options.limit) return { bytes: writer.finish(query.id, flags), records: writer.answerOffsets ?? [] };
   } catch (error) {
     if (!(error instanceof MessageTooLarge)) throw error;
   }
   // Too large for this transport: the client retries over TCP (RFC 1035 4.2.1, RFC 7766).
   const writer = start(query);
   writeOpt(writer, query, answer.rcode);
-  return writer.finish(query.id, flags | Flag.TC);
+  return { bytes: writer.finish(query.id, flags | Flag.TC), records: [] };
 }
 
 /** An answer carrying only an rcode, echoing the question when it was readable. */

@@ -20,6 +20,26 @@ export class MessageWriter {
   private offset = HEADER_SIZE;
   private readonly suffixes = new Map<string, number>();
   private readonly counts = [0, 0, 0, 0];
+  /** Where each answer-section record starts, when they must stay movable (see `movableAnswers`). */
+  private answerStarts?: number[];
+  private answerEnd = 0;
+  /** False while writing a movable record: its names must not be pointed at. */
+  private referable = true;
+
+  /**
+   * Keeps the answer section's records movable: nothing points into them, so a reply may send
+   * them in any order (rotation at send time). Names in later sections are then written out
+   * where they would have pointed at an SRV target.
+   */
+  movableAnswers(): this {
+    this.answerStarts = [];
+    return this;
+  }
+
+  /** The answer records' start offsets followed by the section's end, when `movableAnswers` was asked for. */
+  get answerOffsets(): number[] | undefined {
+    return this.answerStarts && [...this.answerStarts, this.answerEnd];
+  }
 
   question(name: string, type: number, klass: number): this {
     this.name(name, true);
@@ -30,6 +50,9 @@ export class MessageWriter {
 
   /** Appends a record to section 1 (answer), 2 (authority) or 3 (additional). */
   record(section: 1 | 2 | 3, rr: ResourceRecord): this {
+    const movable = section === 1 && this.answerStarts !== undefined;
+    if (movable) this.answerStarts!.push(this.offset);
+    this.referable = !movable;
     this.name(rr.name, true);
     this.u16(RRType[rr.type]).u16(RRClass.IN).u32(rr.ttl);
     const lengthAt = this.offset;
@@ -37,6 +60,8 @@ export class MessageWriter {
     this.rdata(rr);
     this.buf.writeUInt16BE(this.offset - lengthAt - 2, lengthAt);
     this.counts[section]++;
+    this.referable = true;
+    if (movable) this.answerEnd = this.offset;
     return this;
   }
 
@@ -92,7 +117,7 @@ export class MessageWriter {
     for (let i = 0; i < labels.length; i++) {
       const earlier = this.suffixes.get(keys[i]);
       if (compress && earlier !== undefined) return this.u16(0xc000 | earlier);
-      if (earlier === undefined && this.offset < 0x3fff) this.suffixes.set(keys[i], this.offset);
+      if (earlier === undefined && this.referable && this.offset < 0x3fff) this.suffixes.set(keys[i], this.offset);
       this.u8(labels[i].length);
       this.bytes(labels[i]);
     }

@@ -1,4 +1,4 @@
-import type { CachedAnswer } from '../cache/answer-cache.js';
+import type { AnswerForm } from '../cache/answer-form.js';
 import type { Config } from '../config/load.js';
 import { formatEndpoint, type Endpoint } from '../forward/endpoint.js';
 import type { Router } from '../server/router.js';
@@ -32,22 +32,16 @@ export interface DnsSettings {
  * the same zone, from the same servers, with the same TTL as before. A new domain, or gaining
  * or losing every upstream (the RA flag of every answer), drops them all.
  */
-export function staleAfterReload(before: DnsSettings, next: DnsSettings): (key: string, entry: CachedAnswer) => boolean {
+export function staleAfterReload(before: DnsSettings, next: DnsSettings): (form: AnswerForm) => boolean {
   const recursion = (config: Config) => config.upstreams.length > 0;
   if (before.config.domain !== next.config.domain || recursion(before.config) !== recursion(next.config)) return () => true;
   const ttlChanged = before.config.ttl !== next.config.ttl;
-  return (key) => {
-    const name = nameOfKey(key);
+  return ({ name }) => {
     const was = before.router.route(name);
     const now = next.router.route(name);
     if (was.kind === 'zone' || now.kind === 'zone') return was.kind !== now.kind || ttlChanged;
     return was.zone !== now.zone || !sameServers(was.upstreams, now.upstreams);
   };
-}
-
-/** The question name of a cache key: `name|type|class|limit|edns` (see cacheKey). */
-function nameOfKey(key: string): string {
-  return key.split('|').slice(0, -4).join('|');
 }
 
 function sameServers(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {

@@ -110,6 +110,7 @@ export class Metrics implements QueryObserver, ForwardObserver {
     this.scrapedCounter('cache_hits_total', 'Answers served from the cache', () => cache.hits);
     this.scrapedCounter('cache_misses_total', 'Questions not in the cache', () => cache.misses);
     this.scrapedCounter('cache_invalidations_total', 'Cached answers dropped by registry changes', () => cache.invalidations);
+    this.scrapedCounter('cache_refreshes_total', 'Dropped answers encoded again right after their registry change', () => cache.refreshes);
   }
 
   /** A counter whose value is read from a plain number when scraped. */

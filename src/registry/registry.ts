@@ -129,6 +129,10 @@ export class Registry implements ProviderSink, ProviderView {
     return [...this.merged.keys()].sort();
   }
 
+  loaded(service: string): boolean {
+    return this.ready.has(service);
+  }
+
   touch(service: string): void {
     this.lastUse.set(service, this.now());
   }

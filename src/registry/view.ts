@@ -10,6 +10,8 @@ export interface ProviderView {
   providers(service: string): readonly Provider[];
   /** Makes sure every source has loaded `service`; `unavailable` when one could not say in time. */
   ensure(service: string): Promise<EnsureResult>;
+  /** True when every source has loaded `service` and follows its changes. */
+  loaded(service: string): boolean;
   /** Marks `service` as queried, so it stays watched. */
   touch(service: string): void;
   onChange(listener: (service: string) => void): void;

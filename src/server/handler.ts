@@ -1,13 +1,14 @@
-import { AnswerCache, cacheKey, replyFromCache, type CachedAnswer } from '../cache/answer-cache.js';
+import { AnswerCache, replyFromCache, type CachedAnswer, type StaleAnswer } from '../cache/answer-cache.js';
+import { answerForm, cacheKey, formQuery, type AnswerForm } from '../cache/answer-form.js';
 import { Flag, HEADER_SIZE, MAX_TCP_SIZE, Rcode, RRClass } from '../dns/constants.js';
 import { cacheSeconds } from '../dns/inspect.js';
 import { parseQuery, udpLimit, type Query, type QueryProblem } from '../dns/query.js';
-import type { ZoneAnswer } from '../dns/records.js';
-import { encodeAnswer, encodeRcode } from '../dns/response.js';
+import { encodeMovableAnswer, encodeRcode } from '../dns/response.js';
 import { adaptForClient } from '../forward/adapt.js';
 import type { Forwarder } from '../forward/forwarder.js';
 import type { ProviderView } from '../registry/view.js';
-import type { ServiceZone, ZoneResult } from '../zone/service-zone.js';
+import type { EnsureResult } from '../registry/source.js';
+import type { ServiceZone } from '../zone/service-zone.js';
 import type { ClientAcl } from './acl.js';
 import type { Router } from './router.js';
 
@@ -40,8 +41,6 @@ export interface HandlerDeps {
 export type HandlerResult = Buffer | undefined | Promise<Buffer | undefined>;
 
 const SERVICE_ZONE = 'service';
-/** Answers with rotated record orders kept per question: the first record spreads over this many providers. */
-const MAX_ROTATIONS = 16;
 
 /**
  * One query in, one answer out: question -> cache -> (zone | forwarder) -> encode -> cache.
@@ -49,6 +48,8 @@ const MAX_ROTATIONS = 16;
  */
 export class QueryHandler {
   private readonly inFlight = new Map<string, Promise<CachedAnswer>>();
+  /** Answers a registry change dropped, to encode again once the change is applied. */
+  private stale = new Map<string, StaleAnswer>();
 
   constructor(
     private deps: HandlerDeps,
@@ -68,14 +69,26 @@ export class QueryHandler {
     if (!this.deps.acl.allows(client) || query.class !== RRClass.IN) {
       return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client);
     }
-    const limit = tcp ? MAX_TCP_SIZE : udpLimit(query);
-    const key = cacheKey(query, limit);
+    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query));
+    const key = cacheKey(form);
     const entry = this.deps.cache.get(key);
     if (entry) {
       if (entry.services.length) this.deps.registry.touch(entry.services[0]);
       return this.reply(entry, msg, query, true, started, client);
     }
-    return this.miss(msg, query, key, limit, started, client);
+    return this.miss(msg, query, key, form, started, client);
+  }
+
+  /**
+   * A registry change touched `service`: its cached answers are dropped at once, so none older
+   * than the change is served, and encoded again right after, so the next query is a hit. A
+   * query arriving in between misses and builds the new answer itself.
+   */
+  changed(service: string): void {
+    const dropped = this.deps.cache.invalidate(service);
+    if (!dropped.length) return;
+    if (!this.stale.size) setImmediate(() => this.refresh());
+    for (const answer of dropped) this.stale.set(answer.key, answer);
   }
 
   /** An empty TC=1 answer: the client should ask again over TCP (rate limiting's "slip"). */
@@ -88,10 +101,10 @@ export class QueryHandler {
     return out;
   }
 
-  private async miss(msg: Buffer, query: Query, key: string, limit: number, started: number, client: string): Promise<Buffer> {
+  private async miss(msg: Buffer, query: Query, key: string, form: AnswerForm, started: number, client: string): Promise<Buffer> {
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.resolve(query, key, limit).finally(() => this.inFlight.delete(key));
+      pending = this.resolve(query, key, form).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return this.reply(await pending, msg, query, false, started, client);
@@ -105,55 +118,56 @@ export class QueryHandler {
     return out;
   }
 
-  private resolve(query: Query, key: string, limit: number): Promise<CachedAnswer> {
+  private resolve(query: Query, key: string, form: AnswerForm): Promise<CachedAnswer> {
     const route = this.deps.router.route(query.name);
-    if (route.kind === 'zone') return this.fromZone(query, key, limit);
+    if (route.kind === 'zone') return this.fromZone(key, form);
     if (!this.deps.recursionAvailable) return Promise.resolve(this.uncached(query, Rcode.REFUSED, route.zone));
-    return this.forward(query, key, limit, route.zone, route.upstreams);
+    return this.forward(query, key, form, route.zone, route.upstreams);
   }
 
-  private async fromZone(query: Query, key: string, limit: number): Promise<CachedAnswer> {
-    let mark = this.deps.cache.mark();
-    const result = await this.deps.zone.answer(query.name, query.type, () => (mark = this.deps.cache.mark()));
-    const rotate = this.rotations(query, result, limit);
-    const entry: CachedAnswer = {
-      variants: [rotate(0)],
-      next: 0,
-      rcode: result.answer.rcode,
-      zone: SERVICE_ZONE,
-      services: result.services,
-    };
-    // The other rotations are encoded once this answer is sent: a miss right after a registry change
-    // pays for one encoding, not 16 (about 1.5 ms for ten SRV records), and later hits for none.
-    if (rotate.count > 1) setImmediate(() => addRotations(entry, rotate));
-    const fresh = !this.deps.cache.changedSince(mark, result.services);
-    if (fresh && entry.rcode !== Rcode.SERVFAIL) this.deps.cache.set(key, entry, this.options.zoneCacheMs);
+  private async fromZone(key: string, form: AnswerForm): Promise<CachedAnswer> {
+    const loaded = await this.deps.zone.prepare(form.name);
+    return this.answerZone(key, form, loaded, this.options.zoneCacheMs);
+  }
+
+  /**
+   * Reads the providers, encodes and caches in one synchronous step: no registry change can
+   * fall between reading and caching, so a cached answer is never older than the last change.
+   */
+  private answerZone(key: string, form: AnswerForm, loaded: EnsureResult, ttlMs: number): CachedAnswer {
+    const result = this.deps.zone.answerNow(form.name, form.type, loaded);
+    const rcode = result.answer.rcode;
+    const options = { limit: form.limit, authoritative: rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
+    const encoded = encodeMovableAnswer(formQuery(form), result.answer, options);
+    const records = result.rotates && encoded.records.length > 2 ? encoded.records : undefined;
+    const entry: CachedAnswer = { bytes: encoded.bytes, records, next: 0, rcode, zone: SERVICE_ZONE, form, services: result.services };
+    if (rcode !== Rcode.SERVFAIL) this.deps.cache.set(key, entry, ttlMs);
     return entry;
   }
 
-  /** Encodes the answer with its records rotated by the i-th of `count` steps. */
-  private rotations(query: Query, result: ZoneResult, limit: number): ((index: number) => Buffer) & { count: number } {
-    const options = { limit, authoritative: result.answer.rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
-    const records = result.answer.answer;
-    const count = result.rotates ? Math.min(records.length, MAX_ROTATIONS) : 1;
-    const rotate = (index: number) => {
-      const shift = Math.floor((index * records.length) / count);
-      const answer: ZoneAnswer = { ...result.answer, answer: [...records.slice(shift), ...records.slice(0, shift)] };
-      return encodeAnswer(query, answer, options);
-    };
-    return Object.assign(rotate, { count });
+  /** Encodes again the answers changes dropped, unless a query did meanwhile or they would have to wait. */
+  private refresh(): void {
+    const stale = this.stale;
+    this.stale = new Map();
+    for (const { key, form, ttlMs } of stale.values()) {
+      if (this.inFlight.has(key) || this.deps.cache.has(key)) continue;
+      if (this.deps.router.route(form.name).kind !== 'zone' || !this.deps.zone.answerable(form.name)) continue;
+      this.answerZone(key, form, 'ready', ttlMs);
+      this.deps.cache.refreshes++;
+    }
   }
 
-  private async forward(query: Query, key: string, limit: number, zone: string, upstreams: Parameters<Forwarder['forward']>[0]): Promise<CachedAnswer> {
+  private async forward(query: Query, key: string, form: AnswerForm, zone: string, upstreams: Parameters<Forwarder['forward']>[0]): Promise<CachedAnswer> {
     try {
       const question = { name: query.name, type: query.type, class: query.class, dnssecOk: query.edns?.dnssecOk, checkingDisabled: (query.flags & Flag.CD) !== 0 };
       const { reply, inspected } = await this.deps.forwarder.forward(upstreams, question);
-      const adapted = adaptForClient(reply, inspected, query, limit);
+      const adapted = adaptForClient(reply, inspected, query, form.limit);
       const entry: CachedAnswer = {
-        variants: [adapted.bytes],
+        bytes: adapted.bytes,
         next: 0,
         rcode: inspected.rcode,
         zone,
+        form,
         services: [],
         ttls: { offsets: adapted.ttlOffsets, values: adapted.ttls, storedAt: Date.now() },
       };
@@ -167,7 +181,7 @@ export class QueryHandler {
 
   private uncached(query: Query, rcode: number, zone: string): CachedAnswer {
     const bytes = encodeRcode(query, rcode, query, this.deps.recursionAvailable);
-    return { variants: [bytes], next: 0, rcode, zone, services: [] };
+    return { bytes, next: 0, rcode, zone, form: answerForm(query, 0), services: [] };
   }
 
   private problem(problem: QueryProblem): Buffer | undefined {
@@ -176,10 +190,4 @@ export class QueryHandler {
     const rcode = problem.kind === 'formerr' ? Rcode.FORMERR : problem.kind === 'notimp' ? Rcode.NOTIMP : Rcode.BADVERS;
     return encodeRcode(problem, rcode, problem.kind === 'badvers' ? problem.question : undefined, this.deps.recursionAvailable);
   }
-}
-
-function addRotations(entry: CachedAnswer, rotate: ((index: number) => Buffer) & { count: number }): void {
-  for (let i = entry.variants.length; i < rotate.count; i++) entry.variants.push(rotate(i));
-  // Until now every answer went out in the first order: the next one takes the second.
-  entry.next = 1;
 }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Rcode, RRType } from '../dns/constants.js';
 import type { ResourceRecord, ZoneAnswer } from '../dns/records.js';
 import type { Provider } from '../registry/provider.js';
+import type { EnsureResult } from '../registry/source.js';
 import type { ProviderView } from '../registry/view.js';
 import type { HostAddresses } from './host-addresses.js';
 import { addressToHex, classify, type ZoneName } from './names.js';
@@ -43,27 +44,56 @@ export class ServiceZone {
     return classify(name, this.options.domain) !== undefined;
   }
 
+  /** Loads, then answers: `prepare` followed by `answerNow`. */
+  async answer(name: string, type: number): Promise<ZoneResult> {
+    return this.answerNow(name, type, await this.prepare(name));
+  }
+
   /**
-   * `loaded` is called once the service is loaded, just before its providers are read: a source's
-   * first load is not a change that should keep the answer out of the cache.
+   * Loads what answering `name` needs: its service (watched from now on), and its providers'
+   * hostnames, waiting for those at most `hostWaitMs`.
    */
-  async answer(name: string, type: number, loaded: () => void = () => {}): Promise<ZoneResult> {
+  async prepare(name: string): Promise<EnsureResult> {
+    const service = this.serviceOf(name);
+    if (service === undefined) return 'ready';
+    const result = await this.registry.ensure(service);
+    await this.waitForHosts(service, this.registry.providers(service));
+    return result;
+  }
+
+  /**
+   * The answer from what is loaded now. Synchronous, so a caller that caches it has read the
+   * providers and stored the answer with no registry change in between.
+   */
+  answerNow(name: string, type: number, loadResult: EnsureResult = 'ready'): ZoneResult {
     const form = classify(name, this.options.domain);
     if (!form || form.kind === 'none') return this.negative(Rcode.NXDOMAIN, []);
     if (form.kind === 'empty') return this.negative(Rcode.NOERROR, []);
     if (form.kind === 'apex') return this.apex(name, type);
     if (form.kind === 'addr') return this.addr(name, type, form.address);
     const service = form.service;
-    const loadResult = await this.registry.ensure(service);
-    loaded();
     if (loadResult === 'unavailable' && this.registry.providers(service).length === 0) {
       return { answer: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [] }, services: [], rotates: false };
     }
     const providers = select(this.registry.providers(service), form);
     if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service]);
-    await this.waitForHosts(service, providers);
     const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers);
     return answer.answer.length ? { answer, services: [service], rotates: true } : this.negative(Rcode.NOERROR, [service]);
+  }
+
+  /**
+   * True when `answerNow` can answer `name` without `prepare`: its service is loaded and every
+   * provider hostname's addresses are known (re-encoding after a change must not wait or load).
+   */
+  answerable(name: string): boolean {
+    const service = this.serviceOf(name);
+    if (service === undefined) return true;
+    return this.registry.loaded(service) && this.trackHosts(service, this.registry.providers(service)).length === 0;
+  }
+
+  private serviceOf(name: string): string | undefined {
+    const form = classify(name, this.options.domain);
+    return form && 'service' in form ? form.service : undefined;
   }
 
   private records(name: string, type: number, providers: readonly Provider[]): ZoneAnswer {
@@ -158,6 +188,16 @@ export class ServiceZone {
 
   /** Starts resolving provider hostnames and waits, bounded, for the ones never resolved. */
   private async waitForHosts(service: string, providers: readonly Provider[]): Promise<void> {
+    const pending = this.trackHosts(service, providers);
+    if (!pending.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.hostWaitMs)));
+    await Promise.race([Promise.all(pending), deadline]);
+    clearTimeout(timer);
+  }
+
+  /** Records that `service` uses its providers' hostnames; returns the resolutions still to wait for. */
+  private trackHosts(service: string, providers: readonly Provider[]): Promise<void>[] {
     const pending: Promise<void>[] = [];
     for (const provider of providers) {
       if (isIP(provider.host) || this.ownName(provider.host)) continue;
@@ -166,11 +206,7 @@ export class ServiceZone {
       users.add(service);
       if (this.hosts.get(provider.host) === undefined) pending.push(this.hosts.resolve(provider.host));
     }
-    if (!pending.length) return;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.hostWaitMs)));
-    await Promise.race([Promise.all(pending), deadline]);
-    clearTimeout(timer);
+    return pending;
   }
 
   private ownName(host: string): boolean {

@@ -17,6 +17,7 @@ function view(services: Record<string, Provider[]>, unavailable: string[] = []):
   return {
     providers: (service) => services[service] ?? [],
     ensure: async (service): Promise<EnsureResult> => (unavailable.includes(service) ? 'unavailable' : 'ready'),
+    loaded: (service) => !unavailable.includes(service),
     touch: () => {},
     onChange: () => {},
   };

@@ -1,0 +1,35 @@
+import type { Query } from '../dns/query.js';
+
+/** How the client asked about EDNS: no OPT, an OPT, an OPT with the DO bit. */
+export type EdnsForm = 'none' | 'edns' | 'dnssec';
+
+/**
+ * Everything a cached answer depends on besides the registry: the cache key is made of these
+ * fields and nothing else, and a stored answer can be encoded again from them alone (after a
+ * registry change). A new dimension of answers is a new field here and in `cacheKey`.
+ */
+export interface AnswerForm {
+  /** Lowercased question name, no trailing dot. */
+  readonly name: string;
+  readonly type: number;
+  readonly class: number;
+  /** Largest message this client takes. */
+  readonly limit: number;
+  readonly edns: EdnsForm;
+}
+
+export function answerForm(query: Query, limit: number): AnswerForm {
+  const edns = query.edns ? (query.edns.dnssecOk ? 'dnssec' : 'edns') : 'none';
+  return { name: query.name, type: query.type, class: query.class, limit, edns };
+}
+
+/** The cache key: a pure function of the form. */
+export function cacheKey(form: AnswerForm): string {
+  return `${form.name}|${form.type}|${form.class}|${form.limit}|${form.edns}`;
+}
+
+/** A question with the form's shape, to encode its answer (ID and RD/CD are patched per reply). */
+export function formQuery(form: AnswerForm): Query {
+  const edns = form.edns === 'none' ? undefined : { udpSize: form.limit, version: 0, dnssecOk: form.edns === 'dnssec' };
+  return { id: 0, flags: 0, name: form.name, type: form.type, class: form.class, nameEnd: 0, questionEnd: 0, edns };
+}
