@@ -1,8 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startBridge } from '../test/harness/bridge.js';
+import { udpAsk } from '../test/harness/dns-client.js';
 import { startDnsmasq } from '../test/harness/dnsmasq.js';
+import { freePort } from '../test/harness/ports.js';
+import { startProcess, type Running } from '../test/harness/process.js';
+import { requireTool } from '../test/harness/tools.js';
+import { query } from '../test/harness/wire.js';
 import type { Benchmark } from './benchmark.js';
 import { table } from './benchmark.js';
 import { dnsperf } from './dnsperf.js';
@@ -55,8 +62,64 @@ export const dnsThroughput: Benchmark = {
       await Promise.all([bridge.stop(), peer.stop(), origin.stop()]);
     }
     console.log(table(['query', 'dnsbridge q/s', 'dnsbridge avg ms', 'dnsmasq q/s', 'dnsmasq avg ms', 'ratio'], rows));
+    console.log(`\nPer core: the server pinned to core ${SERVER_CPU} (taskset), dnsperf to core ${DNSPERF_CPU}; cached A. The ratio is to the bare Node server's runs just before and after.\n`);
+    console.log(table(['server', 'q/s', 'avg ms', 'ratio to bare Node'], await pinnedRows(bridgeArgs)));
   },
 };
+
+const SERVER_CPU = 1;
+const DNSPERF_CPU = 0;
+const FIXED_ANSWER_SERVER = fileURLToPath(new URL('./fixed-answer-server.js', import.meta.url));
+
+/**
+ * The per-core comparison: bridge (`--workers 1`), a bare Node dgram server sending a fixed
+ * answer (the Node ceiling) and dnsmasq, each alone on one core with dnsperf on the other.
+ * The bare server runs before and after the bridge, so drift on a shared machine shows.
+ * Two workers cannot have a core each here: they share both cores with dnsperf.
+ */
+async function pinnedRows(bridgeArgs: string[]): Promise<(string | number)[][]> {
+  const measure = async (server: { port: number }) => {
+    await dnsperf({ host: '127.0.0.1', port: server.port }, ['api.service.local A'], 1, { cpu: DNSPERF_CPU });
+    return dnsperf({ host: '127.0.0.1', port: server.port }, ['api.service.local A'], SECONDS, { cpu: DNSPERF_CPU });
+  };
+  const bare = await startFixedAnswerServer();
+  const bridge = await startBridge([...bridgeArgs, '--workers', '1']);
+  pin(bridge.child.pid!);
+  const twoWorkers = await startBridge([...bridgeArgs, '--workers', '2']);
+  const dnsmasq = await startDnsmasq({ config: [...dnsmasqRecords, 'local-ttl=3600'], launcher: [requireTool('taskset', 'util-linux'), '-c', String(SERVER_CPU)] });
+  try {
+    const before = await measure(bare);
+    const ours = await measure(bridge);
+    const after = await measure(bare);
+    const peer = await measure(dnsmasq);
+    const two = await measure(twoWorkers);
+    const ceiling = (before.qps + after.qps) / 2;
+    const row = (label: string, r: { qps: number; avgLatencyMs: number }) => [label, Math.round(r.qps), r.avgLatencyMs.toFixed(3), (r.qps / ceiling).toFixed(2)];
+    return [
+      row('bare Node dgram server, fixed answer (before)', before),
+      row('dnsbridge --workers 1', ours),
+      row('bare Node dgram server, fixed answer (after)', after),
+      row('dnsmasq', peer),
+      row('dnsbridge --workers 2 (unpinned: shares core 0 with dnsperf)', two),
+    ];
+  } finally {
+    await Promise.all([bare.stop(), bridge.stop(), twoWorkers.stop(), dnsmasq.stop()]);
+  }
+}
+
+/** Pins every thread of a running process to SERVER_CPU. */
+function pin(pid: number): void {
+  execFileSync(requireTool('taskset', 'util-linux'), ['-a', '-p', '-c', String(SERVER_CPU), String(pid)], { stdio: 'ignore' });
+}
+
+async function startFixedAnswerServer(): Promise<Running & { port: number }> {
+  const port = await freePort();
+  const running = await startProcess(requireTool('taskset', 'util-linux'), ['-c', String(SERVER_CPU), process.execPath, FIXED_ANSWER_SERVER, String(port)], {
+    ready: async (output) => output.includes('listening') && (await udpAsk('127.0.0.1', port, query('api.service.local', 1))) !== undefined,
+    name: 'fixed-answer server',
+  });
+  return { ...running, port };
+}
 
 /** Cached A queries/s with 2 and one-per-core (`--workers 0`) worker processes, against dnsmasq again. */
 async function workerRows(bridgeArgs: string[], peerPort: number): Promise<(string | number)[][]> {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { startBridge, type BridgeProcess } from '../harness/bridge.js';
-import { dig } from '../harness/dig.js';
-import { get, getJson, loggedTimes, scrape, tempDir, total, writeTemp } from './helpers.js';
+import { dig, rdata } from '../harness/dig.js';
+import { eventually } from '../harness/eventually.js';
+import { get, getJson, loggedTimes, replaceFile, scrape, tempDir, total, writeTemp } from './helpers.js';
 
 const ttlOf = (answer: string[]) => Number(answer[0].split(/\s+/)[1]);
 
@@ -30,6 +31,21 @@ describe('operating a bridge with DNS workers (--workers 2)', () => {
     const families = (await get(bridge.http, '/metrics')).body.split('\n').filter((line) => line.startsWith('# TYPE '));
     assert.deepEqual(families, [...new Set(families)], 'each metric once: Prometheus refuses a scrape that repeats one');
     assert.match((await get(bridge.http, '/')).body, /<title>dnsbridge<\/title>/);
+  });
+
+  it('each worker encodes its cached answers of a changed service again, and answers the change', async () => {
+    for (let i = 0; i < 8; i++) await dig(bridge.address, 'api.service.local', 'SRV');
+    await replaceFile(registry, 'api: ["10.0.0.1:80", "10.0.0.2:80"]\n');
+    const counts = await eventually(async () => {
+      const metrics = await scrape(bridge.http);
+      const dropped = total(metrics, 'dnsbridge_cache_invalidations_total') ?? 0;
+      assert.ok(dropped >= 1, 'the change reached the workers');
+      return { dropped, refreshed: total(metrics, 'dnsbridge_cache_refreshes_total') };
+    });
+    assert.equal(counts.refreshed, counts.dropped, 'every dropped answer was encoded again');
+    for (let i = 0; i < 6; i++) assert.deepEqual(rdata((await dig(bridge.address, 'api.service.local', 'SRV')).answer).length, 2);
+    await replaceFile(registry, 'api: ["10.0.0.1:80"]\n');
+    await eventually(async () => assert.deepEqual(rdata((await dig(bridge.address, 'api.service.local')).answer), ['10.0.0.1']));
   });
 
   it('reloads every worker on SIGHUP to the primary', async () => {
