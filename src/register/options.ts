@@ -56,6 +56,8 @@ export const registerOptions = {
   'etcd-ca': { schema: path.optional(), arg: 'PATH', help: 'CA bundle for etcd TLS' },
   'etcd-cert': { schema: path.optional(), arg: 'PATH', help: 'client certificate for etcd TLS' },
   'etcd-key': { schema: path.optional(), arg: 'PATH', help: 'client key for etcd TLS' },
+  etcd2: { schema: list.pipe(z.array(z.url()).min(1)).optional(), arg: 'URL,...', help: "register in etcd's v2 keyspace (--enable-v2): a key with a TTL, refreshed" },
+  'etcd2-prefix': { schema: template.default('/{service}/providers'), arg: 'TEMPLATE', help: 'etcd v2 directory (default: /{service}/providers)' },
   consul: { schema: z.url().optional(), arg: 'URL', help: 'register with this Consul agent' },
   'consul-token-file': { schema: path.optional(), arg: 'PATH', help: 'Consul ACL token file (or CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE)' },
   ttl: { schema: z.coerce.number().int().min(2).max(3600).default(5), arg: 'SECONDS', help: 'how long a registration outlives a killed register: etcd lease, ZooKeeper session, Consul TTL check (default: 5)' },
@@ -84,6 +86,7 @@ export interface RegisterSettings {
   format: EntryFormat;
   zookeeper?: { hosts: string; path: string; digestFile?: string };
   etcd?: { endpoints: string[]; prefix: string; user?: string; passwordFile?: string; ca?: string; cert?: string; key?: string };
+  etcd2?: { endpoints: string[]; prefix: string };
   consul?: { url: string; tokenFile?: string };
   ttlSeconds: number;
   check?: CheckSpec;
@@ -118,8 +121,8 @@ function addressProblem(given: string | undefined): Problem {
 
 function combinationProblems(options: Parsed, operands: string[]): Problem[] {
   const problems: Problem[] = [];
-  if (!options.zookeeper && !options.etcd && !options.consul) {
-    problems.push({ key: '--zookeeper, --etcd, --consul', message: 'give at least one registry to register in' });
+  if (!options.zookeeper && !options.etcd && !options.etcd2 && !options.consul) {
+    problems.push({ key: '--zookeeper, --etcd, --etcd2, --consul', message: 'give at least one registry to register in' });
   }
   const checks = (['check-http', 'check-tcp', 'check-cmd'] as const).filter((key) => options[key] !== undefined);
   if (checks.length > 1) problems.push({ key: `--${checks[1]}`, message: `only one check at a time (--${checks[0]} is given too)` });
@@ -156,6 +159,7 @@ function settingsOf(options: Parsed, operands: string[], address: string): Regis
           key: options['etcd-key'],
         }
       : undefined,
+    etcd2: options.etcd2 ? { endpoints: options.etcd2, prefix: options['etcd2-prefix'] } : undefined,
     consul: options.consul ? { url: options.consul, tokenFile: options['consul-token-file'] } : undefined,
     ttlSeconds: options.ttl,
     check: checkOf(options),

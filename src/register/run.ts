@@ -24,7 +24,7 @@ export async function runRegister(settings: RegisterSettings, log: Logger, env: 
   const keepers = createBackends(settings, registration, credentials, log).map((backend) => new Keeper(backend, log.child({ backend: backend.name }), BACKOFF));
   const sidecar = new Sidecar(keepers, checkFor(settings.check, settings.timeoutMs), settings.intervalMs, log);
   log.info({ service: settings.service, address: settings.address, port: settings.port, backends: keepers.length }, `registering ${settings.service} at ${settings.address}:${settings.port}`);
-  if (settings.tags.length > 0 && settings.format === 'hostport' && (settings.zookeeper || settings.etcd)) {
+  if (settings.tags.length > 0 && settings.format === 'hostport' && (settings.zookeeper || settings.etcd || settings.etcd2)) {
     log.warn('--tags reach Consul and the json format only: host:port entries in ZooKeeper and etcd cannot carry them');
   }
   sidecar.start();

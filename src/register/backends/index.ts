@@ -6,6 +6,7 @@ import { readConfiguredFile, readSecret } from '../secrets.js';
 import type { Backend } from './backend.js';
 import { ConsulBackend, type ConsulCheck } from './consul.js';
 import { EtcdBackend } from './etcd.js';
+import { Etcd2Backend } from './etcd2.js';
 import { ZooKeeperBackend } from './zookeeper.js';
 
 /** Bound on one registry call: node-zookeeper-client has none, and etcd3 and consul wait long. */
@@ -44,7 +45,7 @@ export function readCredentials(settings: RegisterSettings, env: NodeJS.ProcessE
 /** One backend per registry the settings name: several at once is a migration. */
 export function createBackends(settings: RegisterSettings, registration: Registration, credentials: Credentials, log: Logger): Backend[] {
   const backends: Backend[] = [];
-  const { zookeeper, etcd, consul } = settings;
+  const { zookeeper, etcd, etcd2, consul } = settings;
   if (zookeeper) {
     const node = zookeeperNode(registration, zookeeper.path, settings.format);
     const sessionTimeoutMs = settings.ttlSeconds * 1000;
@@ -54,6 +55,10 @@ export function createBackends(settings: RegisterSettings, registration: Registr
     const auth = etcd.user ? { username: etcd.user, password: credentials.etcdPassword ?? '' } : undefined;
     const entry = etcdEntry(registration, etcd.prefix, settings.format);
     backends.push(new EtcdBackend({ endpoints: etcd.endpoints, entry, ttlSeconds: settings.ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, auth, credentials: credentials.etcdTls, log }));
+  }
+  if (etcd2) {
+    const entry = etcdEntry(registration, etcd2.prefix, settings.format);
+    backends.push(new Etcd2Backend({ endpoints: etcd2.endpoints, entry, ttlSeconds: settings.ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, log }));
   }
   if (consul) {
     const service = { id: consulServiceId(registration), name: registration.service, address: registration.host, port: registration.port, tags: registration.tags };

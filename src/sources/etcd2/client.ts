@@ -32,9 +32,9 @@ export class V2Error extends Error {
 const HEADERS_DEADLINE_MS = 5_000;
 
 /**
- * The two calls the source makes to etcd's v2 keys API, over Node's fetch, on whichever endpoint
- * answers: a request that cannot reach one tries the next, and the one that answered is asked
- * first next time.
+ * The calls the source (read, wait) and `register --etcd2` (put, delete) make to etcd's v2 keys
+ * API, over Node's fetch, on whichever endpoint answers: a request that cannot reach one tries
+ * the next, and the one that answered is asked first next time.
  */
 export class Etcd2Client {
   private preferred = 0;
@@ -74,6 +74,21 @@ export class Etcd2Client {
     }
   }
 
+  /** Writes a key with a form body: `value`, `ttl`, and `refresh` + `prevExist` to renew a TTL without a watch event. */
+  async put(key: string, form: Record<string, string>): Promise<void> {
+    const { response } = await this.request(keysPath(key), undefined, { method: 'PUT', body: new URLSearchParams(form) });
+    if (!response.ok) throw await errorOf(response);
+    await response.body?.cancel();
+  }
+
+  /** Deletes a key; one already gone is no error. */
+  async delete(key: string): Promise<void> {
+    const { response } = await this.request(keysPath(key), undefined, { method: 'DELETE' });
+    if (response.ok) return void (await response.body?.cancel());
+    const error = await errorOf(response);
+    if (error.errorCode !== KEY_NOT_FOUND) throw error;
+  }
+
   /** `GET /v2/keys/` on any endpoint: whether etcd answers its v2 API. */
   async probe(): Promise<void> {
     const { response } = await this.request('/v2/keys/');
@@ -81,7 +96,7 @@ export class Etcd2Client {
     await response.body?.cancel();
   }
 
-  private async request(path: string, stop?: AbortSignal): Promise<{ response: Response; controller: AbortController }> {
+  private async request(path: string, stop?: AbortSignal, init: RequestInit = {}): Promise<{ response: Response; controller: AbortController }> {
     const failures: string[] = [];
     for (let tried = 0; tried < this.endpoints.length; tried++) {
       const at = (this.preferred + tried) % this.endpoints.length;
@@ -89,7 +104,7 @@ export class Etcd2Client {
       const deadline = setTimeout(() => controller.abort(new Error(`no answer within ${HEADERS_DEADLINE_MS} ms`)), HEADERS_DEADLINE_MS);
       try {
         const signal = stop ? AbortSignal.any([controller.signal, stop]) : controller.signal;
-        const response = await fetch(`${this.endpoints[at]}${path}`, { signal });
+        const response = await fetch(`${this.endpoints[at]}${path}`, { ...init, signal });
         this.preferred = at;
         return { response, controller };
       } catch (error) {

@@ -42,7 +42,7 @@ describe('register options', () => {
   });
 
   const bad: [string, Record<string, unknown>, string[], string][] = [
-    ['no registry', { service: 'api', port: '5000' }, [], '--zookeeper, --etcd, --consul: give at least one registry'],
+    ['no registry', { service: 'api', port: '5000' }, [], '--zookeeper, --etcd, --etcd2, --consul: give at least one registry'],
     ['a service name that is not a DNS label', { ...base, service: 'my api' }, [], '--service: must be one DNS label'],
     ['a port out of range', { ...base, port: '70000' }, [], '--port:'],
     ['two checks', { ...base, 'check-http': 'http://127.0.0.1/health', 'check-cmd': 'true' }, [], '--check-cmd: only one check at a time'],
