@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Backend } from './backends/backend.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
 import { messageOf } from './errors.js';
 
 type State = 'present' | 'absent';
@@ -20,8 +21,9 @@ export class Keeper {
   /** The backend call in flight, so close() does not race it. */
   private current: Promise<void> = Promise.resolve();
   private closed = false;
-  private wake: (() => void) | undefined;
-  private readonly backoff: Backoff;
+  /** Aborted by close(), ending a wait before the next try. */
+  private readonly closing = new AbortController();
+  private backoff: Backoff;
 
   constructor(
     private readonly backend: Backend,
@@ -45,7 +47,7 @@ export class Keeper {
   /** Stops retrying and removes the registration. */
   async close(): Promise<void> {
     this.closed = true;
-    this.wake?.();
+    this.closing.abort();
     await this.current;
     await this.backend.close();
   }
@@ -92,27 +94,17 @@ export class Keeper {
       this.saySettled(target);
     } catch (error) {
       this.held = undefined;
-      const delay = this.backoff.next();
+      const delay = this.backoff.duration;
+      this.backoff = this.backoff.next();
       this.log.warn({ retryInMs: delay }, `${this.backend.name}: ${messageOf(error)}; retrying in ${delay} ms`);
-      await this.sleep(delay);
+      await sleep(delay, this.closing.signal);
     }
   }
 
   private saySettled(state: State): void {
-    const recovered = this.backoff.failures > 0;
-    this.backoff.reset();
+    const recovered = this.backoff.attempt > 0;
+    this.backoff = this.backoff.reset();
     const what = state === 'present' ? 'registered' : 'withdrawn';
     this.log.info({ at: this.backend.location, note: this.note }, `${this.backend.name}: ${what} ${this.backend.location}${recovered ? ' (reachable again)' : ''}`);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

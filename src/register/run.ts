@@ -9,7 +9,7 @@ import type { Registration } from './registration.js';
 import { Sidecar } from './sidecar.js';
 
 /** Retries against a registry that is down: from half a second up to ten, with jitter. */
-const BACKOFF = { firstMs: 500, maxMs: 10_000 };
+const BACKOFF = { initialMs: 500, maxMs: 10_000 };
 
 /**
  * Registers until SIGTERM or SIGINT (then withdraws at once and resolves 0) or, with --exec,

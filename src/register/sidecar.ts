@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CheckResult, HealthCheck } from './check.js';
 import { messageOf } from './errors.js';
 import type { Keeper } from './keeper.js';
+import { sleep } from '../util/sleep.js';
 
 /**
  * Health gating: runs the check every interval and keeps every backend registered while it
@@ -10,8 +11,9 @@ import type { Keeper } from './keeper.js';
  */
 export class Sidecar {
   private stopped = false;
+  /** Aborted by stop(), ending the wait for the next check. */
+  private readonly stopping = new AbortController();
   private passing: boolean | undefined;
-  private wake: (() => void) | undefined;
 
   constructor(
     private readonly keepers: readonly Keeper[],
@@ -27,7 +29,7 @@ export class Sidecar {
   /** Stops checking and withdraws from every backend at once, without waiting for a check in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.stopping.abort();
     const results = await Promise.allSettled(this.keepers.map((keeper) => keeper.close()));
     for (const result of results) {
       if (result.status === 'rejected') this.log.warn(`could not withdraw: ${messageOf(result.reason)}; the registry drops it when the session or TTL runs out`);
@@ -40,7 +42,7 @@ export class Sidecar {
       const result = await this.check();
       if (this.stopped) return;
       this.apply(result);
-      await this.sleep(this.intervalMs - (Date.now() - started));
+      await sleep(this.intervalMs - (Date.now() - started), this.stopping.signal);
     }
   }
 
@@ -50,17 +52,5 @@ export class Sidecar {
       this.passing = result.ok;
     }
     for (const keeper of this.keepers) keeper.want(result.ok, result.detail);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

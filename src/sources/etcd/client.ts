@@ -1,5 +1,5 @@
 import { Etcd3, type IOptions } from 'etcd3';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../util/backoff.js';
 import type { EtcdSettings } from './settings.js';
 
 /** Pings an idle-looking connection every 10 s (etcd refuses pings closer than 5 s apart). */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConnectionState } from '../../registry/source.js';
-import { Backoff, sleep, type BackoffLimits } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../../util/backoff.js';
+import { sleep } from '../../util/sleep.js';
 
 /** How long etcd must stay unreachable before first queries stop waiting for it. */
 const OUTAGE_AFTER_MS = 2000;
@@ -23,7 +24,7 @@ export class Connection {
     private readonly where: string,
     /** A cheap call that succeeds only when etcd answers. */
     private readonly probe: () => Promise<unknown>,
-    private readonly retry: BackoffLimits,
+    private readonly retry: BackoffOptions,
     private readonly log: Logger,
   ) {}
 

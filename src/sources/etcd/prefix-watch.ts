@@ -2,7 +2,8 @@ import { EtcdPermissionDeniedError, type IKeyValue, type IRangeResponse, type IW
 import type { Logger } from 'pino';
 import { isError } from '../../registry/fields.js';
 import type { Provider } from '../../registry/provider.js';
-import { Backoff, sleep, type BackoffLimits } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../../util/backoff.js';
+import { sleep } from '../../util/sleep.js';
 import type { Connection } from './connection.js';
 import { decodeEntry } from './decode.js';
 
@@ -12,7 +13,7 @@ export interface PrefixWatchContext {
   connection: Connection;
   /** The endpoints, for messages. */
   where: string;
-  retry: BackoffLimits;
+  retry: BackoffOptions;
   log: Logger;
   stats: { watchEvents: number; decodeFailures: number; lastSync?: number };
 }

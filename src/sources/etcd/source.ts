@@ -2,7 +2,7 @@ import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
-import { sleep } from './backoff.js';
+import { sleep } from '../../util/sleep.js';
 import { createClient, RECONNECT } from './client.js';
 import { Connection } from './connection.js';
 import { prefixOf } from './prefixes.js';

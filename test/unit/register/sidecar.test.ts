@@ -7,7 +7,7 @@ import { Sidecar } from '../../../src/register/sidecar.js';
 import { FakeBackend } from './fake-backend.js';
 
 const log = pino({ level: 'silent' });
-const quickRetries = { firstMs: 1, maxMs: 5 };
+const quickRetries = { initialMs: 1, maxMs: 5 };
 
 /** A check whose next results the test decides; `runs` counts how often it ran. */
 class ScriptedCheck {

@@ -5,20 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Backoff } from '../../../src/register/backoff.js';
 import { commandCheck, httpCheck, tcpCheck } from '../../../src/register/check.js';
-
-describe('backoff', () => {
-  it('doubles up to the cap, with jitter between half and all of it, and starts over after a success', () => {
-    const lowest = new Backoff({ firstMs: 100, maxMs: 1000, random: () => 0 });
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => lowest.next()), [50, 100, 200, 400, 500, 500]);
-    const highest = new Backoff({ firstMs: 100, maxMs: 1000, random: () => 0.999999 });
-    assert.deepEqual([1, 2, 3, 4, 5].map(() => highest.next()), [100, 200, 400, 800, 1000]);
-    assert.equal(highest.failures, 5);
-    highest.reset();
-    assert.equal(highest.next(), 100);
-  });
-});
 
 describe('health checks', () => {
   let server: http.Server;
