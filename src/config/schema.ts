@@ -130,3 +130,8 @@ export type ServeSettings = z.output<typeof serveSchema>;
 export function envName(key: string): string {
   return `DNSBRIDGE_${key.toUpperCase().replace(/-/g, '_')}`;
 }
+
+/** An option named all the ways it can be given, for a problem found after the options merged. */
+export function optionLabel(key: string): string {
+  return `--${key} (${envName(key)}, "${key}" in the config file)`;
+}

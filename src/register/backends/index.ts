@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../../config/errors.js';
 import type { RegisterSettings } from '../options.js';
 import { consulServiceId, etcdEntry, zookeeperNode, type Registration } from '../registration.js';
-import { readConfiguredFile, readSecret } from '../secrets.js';
+import { consulToken, etcdPassword, readConfiguredFile, zooKeeperDigest } from '../../util/secret.js';
 import type { Backend } from './backend.js';
 import { ConsulBackend, type ConsulCheck } from './consul.js';
 import { EtcdBackend } from './etcd.js';
@@ -20,15 +20,16 @@ export interface Credentials {
   consulToken?: string;
 }
 
+/** Secrets by the one rule of src/util/secret.ts, as `serve` reads them; register takes the file options as flags only. */
 export function readCredentials(settings: RegisterSettings, env: NodeJS.ProcessEnv): Credentials {
   const { zookeeper, etcd, consul } = settings;
-  const etcdPassword = etcd?.user ? readSecret({ file: etcd.passwordFile, fileFlag: '--etcd-password-file', variable: 'DNSBRIDGE_ETCD_PASSWORD' }, env) : undefined;
-  if (etcd?.user && etcdPassword === undefined) {
-    throw new ConfigError([{ key: '--etcd-user', message: 'no password: set DNSBRIDGE_ETCD_PASSWORD or give --etcd-password-file' }]);
+  const etcdPasswordRead = etcd?.user ? etcdPassword({ path: etcd.passwordFile, key: '--etcd-password-file' }, env) : undefined;
+  if (etcd?.user && etcdPasswordRead === undefined) {
+    throw new ConfigError([{ key: '--etcd-user', message: 'no password: set DNSBRIDGE_ETCD_PASSWORD_FILE or DNSBRIDGE_ETCD_PASSWORD, or give --etcd-password-file' }]);
   }
   return {
-    zkDigest: zookeeper ? readSecret({ file: zookeeper.digestFile, fileFlag: '--zk-digest-file', variable: 'DNSBRIDGE_ZK_DIGEST' }, env) : undefined,
-    etcdPassword,
+    zkDigest: zookeeper ? zooKeeperDigest({ path: zookeeper.digestFile, key: '--zk-digest-file' }, env) : undefined,
+    etcdPassword: etcdPasswordRead,
     etcdTls: etcd?.ca
       ? {
           rootCertificate: readConfiguredFile(etcd.ca, '--etcd-ca'),
@@ -36,9 +37,7 @@ export function readCredentials(settings: RegisterSettings, env: NodeJS.ProcessE
           privateKey: etcd.key ? readConfiguredFile(etcd.key, '--etcd-key') : undefined,
         }
       : undefined,
-    consulToken: consul
-      ? readSecret({ file: consul.tokenFile, fileFlag: '--consul-token-file', variable: 'CONSUL_HTTP_TOKEN', fileVariable: 'CONSUL_HTTP_TOKEN_FILE' }, env)
-      : undefined,
+    consulToken: consul ? consulToken({ path: consul.tokenFile, key: '--consul-token-file' }, env) : undefined,
   };
 }
 

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/load.js';
 import { ConfigError } from '../../config/errors.js';
-
-/** Where the etcd password may come from besides --etcd-password-file. */
-export const PASSWORD_ENV = 'DNSBRIDGE_ETCD_PASSWORD';
+import { optionLabel } from '../../config/schema.js';
+import { etcdPassword, readConfiguredFile } from '../../util/secret.js';
 
 /** What the etcd source needs from the configuration, with secrets and TLS files already read. */
 export interface EtcdSettings {
@@ -30,8 +28,8 @@ function authOf(config: Config, env: NodeJS.ProcessEnv): EtcdSettings['auth'] {
     if (file) throw problem('--etcd-password-file', 'is given without --etcd-user');
     return undefined;
   }
-  const password = env[PASSWORD_ENV] ?? (file ? readSecret('--etcd-password-file', file) : undefined);
-  if (!password) throw problem('--etcd-user', `needs a password in ${PASSWORD_ENV} or --etcd-password-file`);
+  const password = etcdPassword({ path: file, key: optionLabel('etcd-password-file') }, env);
+  if (!password) throw problem('--etcd-user', 'needs a password in DNSBRIDGE_ETCD_PASSWORD_FILE, DNSBRIDGE_ETCD_PASSWORD or --etcd-password-file');
   return { username, password };
 }
 
@@ -41,22 +39,9 @@ function tlsOf(config: Config): EtcdSettings['tls'] {
   if (!ca) throw problem('--etcd-ca', 'is needed with --etcd-cert and --etcd-key');
   if (Boolean(cert) !== Boolean(key)) throw problem(cert ? '--etcd-key' : '--etcd-cert', 'must be given with the other one');
   return {
-    ca: readFile('--etcd-ca', ca),
-    ...(cert && key ? { cert: readFile('--etcd-cert', cert), key: readFile('--etcd-key', key) } : {}),
+    ca: readConfiguredFile(ca, '--etcd-ca'),
+    ...(cert && key ? { cert: readConfiguredFile(cert, '--etcd-cert'), key: readConfiguredFile(key, '--etcd-key') } : {}),
   };
-}
-
-/** A secret file's first line: editors and `echo` add a newline that is not part of it. */
-function readSecret(option: string, path: string): string {
-  return readFile(option, path).toString('utf8').split(/\r?\n/)[0];
-}
-
-function readFile(option: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw problem(option, `cannot read ${path}: ${(error as Error).message}`);
-  }
 }
 
 function problem(option: string, message: string): ConfigError {

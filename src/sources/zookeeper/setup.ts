@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../config/errors.js';
 import type { Config } from '../../config/load.js';
+import { optionLabel } from '../../config/schema.js';
+import { zooKeeperDigest } from '../../util/secret.js';
 import { ZooKeeperSource } from './source.js';
 
 /** How long a first query waits for a connection still coming up: the registry waits 1.5 s in all. */
@@ -18,30 +19,13 @@ export function zooKeeperSource(connect: string, config: ZooKeeperConfig, log: L
       connect,
       templates: config['zk-path'],
       sessionTimeoutMs: config['zk-session-timeout'],
-      digest: zooKeeperDigest(config['zk-digest-file'], env),
+      digest: zooKeeperDigest({ path: config['zk-digest-file'], key: optionLabel('zk-digest-file') }, env),
       connectWaitMs: CONNECT_WAIT_MS,
     },
     log.child({ source: 'zookeeper' }),
   );
   log.info({ zookeeper: connect, paths: config['zk-path'] }, 'zookeeper source: watching the provider paths of queried services');
   return source;
-}
-
-/** `user:password` from `--zk-digest-file`, else DNSBRIDGE_ZK_DIGEST; never a flag (flags show in `ps`). */
-export function zooKeeperDigest(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const key = file ? '--zk-digest-file' : 'DNSBRIDGE_ZK_DIGEST';
-  let digest = env.DNSBRIDGE_ZK_DIGEST?.trim();
-  if (file) {
-    try {
-      digest = readFileSync(file, 'utf8').split('\n')[0].trim();
-    } catch (error) {
-      throw new ConfigError([{ key, message: `cannot read the ZooKeeper digest from ${file}: ${(error as Error).message}` }]);
-    }
-  }
-  if (!digest) return undefined;
-  // The value is a secret: the message says what is wrong without repeating it.
-  if (!/^[^:]+:.+$/.test(digest)) throw new ConfigError([{ key, message: 'the ZooKeeper digest must be user:password' }]);
-  return digest;
 }
 
 function connectProblems(connect: string): { key: string; message: string }[] {
