@@ -20,20 +20,6 @@ export function stepIndex(previous: bigint | undefined, returned: bigint): Index
   return { next: safe, changed: true };
 }
 
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-  /** A number in [0, 1); Math.random in production. */
-  random?: () => number;
-}
-
-/** Delay before retry `attempt` (0-based): doubling up to the cap, with jitter so agents are not hit in step. */
-export function backoffDelay(attempt: number, options: BackoffOptions): number {
-  const ceiling = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  const random = options.random ?? Math.random;
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
 /** Consul caps `wait` at 10 minutes. */
 export const MAX_WAIT_SECONDS = 600;
 

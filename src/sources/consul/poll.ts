@@ -1,5 +1,7 @@
 import type { EnsureResult } from '../../registry/source.js';
-import { backoffDelay, stepIndex, type BackoffOptions } from './blocking.js';
+import { Backoff, type BackoffOptions } from '../../util/backoff.js';
+import { sleep } from '../../util/sleep.js';
+import { stepIndex } from './blocking.js';
 import { ConsulError, type ConsulCatalog } from './client.js';
 
 export interface PollOptions {
@@ -62,16 +64,17 @@ export class ServicePoll {
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     let started = -Infinity;
-    for (let failures = 0; !signal.aborted; ) {
-      await pause(started + this.options.minIntervalMs - performance.now(), signal);
+    for (let retry = new Backoff(this.options.backoff); !signal.aborted; ) {
+      await sleep(started + this.options.minIntervalMs - performance.now(), signal);
       started = performance.now();
       try {
         await this.ask();
-        failures = 0;
+        retry = retry.reset();
       } catch (error) {
         if (signal.aborted) return;
         this.fail(error);
-        await pause(backoffDelay(failures++, this.options.backoff), signal);
+        await sleep(retry.duration, signal);
+        retry = retry.next();
       }
     }
   }
@@ -105,18 +108,4 @@ export class ServicePoll {
     this.waiting = [];
     for (const resolve of waiting) resolve(result);
   }
-}
-
-/** Waits `ms` (nothing when not positive), ending early when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

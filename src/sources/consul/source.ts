@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Provider } from '../../registry/provider.js';
 import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
-import { backoffDelay, capWait } from './blocking.js';
+import { Backoff } from '../../util/backoff.js';
+import { sleep } from '../../util/sleep.js';
+import { capWait } from './blocking.js';
 import type { ConsulCatalog, ConsulError } from './client.js';
 import { decodeHealthEntries } from './decode.js';
 import { ServicePoll, type PollListener, type PollOptions } from './poll.js';
@@ -126,14 +128,14 @@ export class ConsulSource implements Source, PollListener {
 
   private async probe(): Promise<void> {
     const signal = this.stopping.signal;
-    for (let attempt = 0; !signal.aborted && this.state !== 'connected'; attempt++) {
+    for (let retry = new Backoff(this.pollOptions.backoff); !signal.aborted && this.state !== 'connected'; retry = retry.next()) {
       try {
         await this.catalog.ping(signal);
         this.markConnected();
       } catch (error) {
         if (signal.aborted) return;
         this.failed(undefined, error as ConsulError);
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, this.pollOptions.backoff)).unref());
+        await sleep(retry.duration, signal);
       }
     }
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, capWait, stepIndex } from '../../../../src/sources/consul/blocking.js';
+import { capWait, stepIndex } from '../../../../src/sources/consul/blocking.js';
 
 describe("stepIndex: Consul's blocking-query index rules", () => {
   const cases: [string, bigint | undefined, bigint, { next: bigint; changed: boolean }][] = [
@@ -17,15 +17,7 @@ describe("stepIndex: Consul's blocking-query index rules", () => {
   }
 });
 
-describe('backoffDelay and capWait', () => {
-  const options = { initialMs: 200, maxMs: 10_000 };
-
-  it('doubles per failure between half and all of the ceiling, up to the cap', () => {
-    assert.deepEqual([0, 1, 2, 3].map((a) => backoffDelay(a, { ...options, random: () => 0 })), [100, 200, 400, 800]);
-    assert.deepEqual([0, 1, 2, 3].map((a) => backoffDelay(a, { ...options, random: () => 0.5 })), [150, 300, 600, 1200]);
-    assert.equal(backoffDelay(1000, { ...options, random: () => 0.5 }), 7500);
-  });
-
+describe('capWait', () => {
   it("keeps wait within Consul's 10 minute limit", () => {
     assert.equal(capWait(3600), 600);
     assert.equal(capWait(0), 1);
