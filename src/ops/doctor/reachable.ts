@@ -5,6 +5,7 @@ import { formatEndpoint, type Endpoint } from '../../forward/endpoint.js';
 import { Forwarder } from '../../forward/forwarder.js';
 import type { Source } from '../../registry/source.js';
 import { createSources } from '../../sources/index.js';
+import { sleep } from '../../util/sleep.js';
 import type { Check } from './check.js';
 
 /** Asks every upstream and every `--zone` server for the root's NS: any answer means it is reachable. */
@@ -53,7 +54,7 @@ async function tryConnect(source: Source, waitMs: number): Promise<Check> {
   const subject = `source ${source.name}`;
   source.start({ replace: () => {} });
   const deadline = Date.now() + waitMs;
-  while (source.status().state !== 'connected' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (source.status().state !== 'connected' && Date.now() < deadline) await sleep(100);
   const status = source.status();
   await source.stop();
   if (status.state === 'connected') return { status: 'ok', subject, found: 'connected' };
