@@ -117,7 +117,8 @@ describe('Consul agent down when the bridge starts (against a Consul HTTP API TE
     double = ConsulHttpDouble.notListening(await freePort());
     double.requiredToken = 'secret-from-file';
     const tokenFile = await tempFile('consul-token', 'secret-from-file\n');
-    bridge = await bridgeFor(double, ['--consul-token-file', tokenFile]);
+    const wrongFile = await tempFile('consul-token', 'guess\n');
+    bridge = await bridgeFor(double, ['--consul-token-file', tokenFile], { CONSUL_HTTP_TOKEN_FILE: wrongFile, CONSUL_HTTP_TOKEN: 'guess' });
   });
   after(async () => {
     await bridge?.stop();
@@ -130,7 +131,7 @@ describe('Consul agent down when the bridge starts (against a Consul HTTP API TE
     await logged(bridge, double.url);
   });
 
-  it('serves the instances once the agent comes up, sending the token from --consul-token-file (double)', async () => {
+  it('serves the instances once the agent comes up, sending the token from --consul-token-file, not CONSUL_HTTP_TOKEN_FILE or CONSUL_HTTP_TOKEN (double)', async () => {
     double.setInstances('web', [n2]);
     await double.up();
     await double.caughtUp('web');

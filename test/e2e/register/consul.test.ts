@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -105,22 +105,27 @@ describe('dnsbridge register with a Consul agent (test double of its HTTP API)',
     await running.stop();
   });
 
-  it('sends the ACL token from CONSUL_HTTP_TOKEN or --consul-token-file, never from a flag', async () => {
+  it('sends the ACL token by the secret rule (--consul-token-file, then CONSUL_HTTP_TOKEN_FILE, then CONSUL_HTTP_TOKEN), never from a flag', async () => {
     agent.requiredToken = 's3cr3t';
-    try {
-      const fromEnv = await startProcess(process.execPath, [CLI, 'register', '--service', 'api', '--port', '5000', '--address', '127.0.0.1', '--consul', agent.url], {
-        env: { ...process.env, CONSUL_HTTP_TOKEN: 's3cr3t' },
+    const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-token-'));
+    await writeFile(join(dir, 'token'), 's3cr3t\n');
+    await writeFile(join(dir, 'wrong'), 'guess\n');
+    const registerWith = async (env: NodeJS.ProcessEnv, args: string[] = []) => {
+      const running = await startProcess(process.execPath, [CLI, 'register', '--service', 'api', '--port', '5000', '--address', '127.0.0.1', '--consul', agent.url, ...args], {
+        env: { ...process.env, ...env },
         ready: (output) => output.includes(': registered '),
         name: 'register',
       });
-      await fromEnv.stop();
-      const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-token-'));
-      await writeFile(join(dir, 'token'), 's3cr3t\n');
-      const fromFile = await register(['--consul-token-file', join(dir, 'token')]);
-      await fromFile.stop();
+      await running.stop();
+    };
+    try {
+      await registerWith({ CONSUL_HTTP_TOKEN: 's3cr3t' });
+      await registerWith({ CONSUL_HTTP_TOKEN_FILE: join(dir, 'token'), CONSUL_HTTP_TOKEN: 'guess' });
+      await registerWith({ CONSUL_HTTP_TOKEN_FILE: join(dir, 'wrong'), CONSUL_HTTP_TOKEN: 'guess' }, ['--consul-token-file', join(dir, 'token')]);
       assert.ok(agent.requests.filter((r) => r.token !== undefined).every((r) => r.token === 's3cr3t'));
     } finally {
       agent.requiredToken = undefined;
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -131,6 +136,6 @@ describe('dnsbridge register with a Consul agent (test double of its HTTP API)',
       name: 'register',
     });
     assert.equal(await run.exited, 2);
-    assert.match(run.output(), /--consul-token-file: cannot read \/nonexistent\/token/);
+    assert.match(run.output(), /--consul-token-file: cannot read the Consul ACL token from \/nonexistent\/token/);
   });
 });

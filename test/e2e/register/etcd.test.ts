@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Etcd3 } from 'etcd3';
 import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
@@ -121,5 +124,23 @@ describe('dnsbridge register in a real etcd, answered by dnsbridge serve', () =>
     } finally {
       await etcd.start();
     }
+  });
+
+  it('logs in with the password by the secret rule: --etcd-password-file beats DNSBRIDGE_ETCD_PASSWORD_FILE and DNSBRIDGE_ETCD_PASSWORD', async (t) => {
+    const secured = await startEtcd();
+    t.after(() => secured.close());
+    await secured.enableAuth({ name: 'reader', password: 'reader-password', readPrefix: '/api/' });
+    const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-etcd-password-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'right'), 'root-password\n', { mode: 0o600 });
+    await writeFile(join(dir, 'wrong'), 'guess\n', { mode: 0o600 });
+    const running = await startRegister(
+      ['--service', 'api', '--port', '5000', '--etcd', secured.url, '--etcd-user', 'root', '--etcd-password-file', join(dir, 'right')],
+      ': registered ',
+      { DNSBRIDGE_ETCD_PASSWORD_FILE: join(dir, 'wrong'), DNSBRIDGE_ETCD_PASSWORD: 'guess' },
+    );
+    t.after(() => running.stop());
+    assert.equal((await secured.client().get(KEY).exec()).kvs[0]?.value.toString(), '127.0.0.1:5000');
+    assert.ok(!running.output().includes('root-password'), 'the password is not logged');
   });
 });

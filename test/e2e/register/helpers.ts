@@ -8,8 +8,9 @@ import { startProcess, type Running } from '../../harness/process.js';
  * Runs `dnsbridge register` with `args`; ready once it logged `readyWhen` (by default its first
  * registration). Logs at debug so a failing test shows what it did.
  */
-export function startRegister(args: string[], readyWhen = ': registered '): Promise<Running> {
+export function startRegister(args: string[], readyWhen = ': registered ', env: NodeJS.ProcessEnv = {}): Promise<Running> {
   return startProcess(process.execPath, [CLI, 'register', '--address', '127.0.0.1', '--log-level', 'debug', ...args], {
+    env: { ...process.env, ...env },
     ready: (output) => output.includes(readyWhen),
     name: 'dnsbridge register',
   });

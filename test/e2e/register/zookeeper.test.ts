@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zookeeper, { type Stat } from 'node-zookeeper-client';
 import { CLI, startBridge, type BridgeProcess } from '../../harness/bridge.js';
@@ -168,13 +171,16 @@ describe('dnsbridge register in a real ZooKeeper, answered by dnsbridge serve', 
     await running.stop();
   });
 
-  it('registers under a digest-protected path with DNSBRIDGE_ZK_DIGEST; others may read the node but not delete it', async () => {
+  it('registers under a digest-protected path with the digest from DNSBRIDGE_ZK_DIGEST_FILE, which beats DNSBRIDGE_ZK_DIGEST; others may read the node but not delete it', async (t) => {
     const { ACL, Id, Permission } = zookeeper;
     const owner = await connectZooKeeper(zk.address, { digest: 'alice:secret' });
+    const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-zk-digest-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'digest'), 'alice:secret\n', { mode: 0o600 });
     try {
       await owner.create('/secure/api', '', 'persistent', [new ACL(Permission.ALL, new Id('auth', '')), new ACL(Permission.READ, new Id('world', 'anyone'))]);
       const running = await startProcess(process.execPath, [CLI, 'register', '--service', 'api', '--port', '5000', '--address', '127.0.0.1', '--zookeeper', zk.address, '--zk-path', '/secure/{service}'], {
-        env: { ...process.env, DNSBRIDGE_ZK_DIGEST: 'alice:secret' },
+        env: { ...process.env, DNSBRIDGE_ZK_DIGEST_FILE: join(dir, 'digest'), DNSBRIDGE_ZK_DIGEST: 'alice:guess' },
         ready: (output) => output.includes(': registered '),
         name: 'register',
       });

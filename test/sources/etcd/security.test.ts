@@ -10,7 +10,7 @@ import { addr, ask, startEtcdBridge, tracker, until } from './helpers.js';
 const srv = (...ips: string[]) => ({ status: 'NOERROR', records: ips.map((ip) => `10 1 80 ${addr(ip)}`) });
 
 describe('etcd source: credentials', { concurrency: true }, () => {
-  it('logs in with the password from DNSBRIDGE_ETCD_PASSWORD or --etcd-password-file, and says so when it is wrong', async (t) => {
+  it('logs in with the password by the secret rule (--etcd-password-file, then DNSBRIDGE_ETCD_PASSWORD_FILE, then DNSBRIDGE_ETCD_PASSWORD), and says so when it is wrong', async (t) => {
     const track = tracker(t);
     const etcd = await startEtcd();
     track({ stop: () => etcd.close() });
@@ -22,11 +22,13 @@ describe('etcd source: credentials', { concurrency: true }, () => {
     await writeFile(passwordFile, 'dns-secret\n', { mode: 0o600 });
 
     const args = ['--etcd', etcd.url, '--etcd-user', 'dns', '--etcd-prefix', '/secure/{service}/'];
+    const wrongFile = join(dir, 'wrong-password');
+    await writeFile(wrongFile, 'guess\n', { mode: 0o600 });
     const fromEnv = track(await startEtcdBridge(args, { env: { DNSBRIDGE_ETCD_PASSWORD: 'dns-secret' } }));
-    const fromFile = track(await startEtcdBridge([...args, '--etcd-password-file', passwordFile]));
+    const fromFileVariable = track(await startEtcdBridge(args, { env: { DNSBRIDGE_ETCD_PASSWORD_FILE: passwordFile, DNSBRIDGE_ETCD_PASSWORD: 'guess' } }));
+    const fromFile = track(await startEtcdBridge([...args, '--etcd-password-file', passwordFile], { env: { DNSBRIDGE_ETCD_PASSWORD_FILE: wrongFile, DNSBRIDGE_ETCD_PASSWORD: 'guess' } }));
     const wrong = track(await startEtcdBridge(args, { env: { DNSBRIDGE_ETCD_PASSWORD: 'guess' } }));
-    assert.deepEqual(await ask(fromEnv.address, 'api.service.local'), srv('10.0.15.1'));
-    assert.deepEqual(await ask(fromFile.address, 'api.service.local'), srv('10.0.15.1'));
+    for (const right of [fromEnv, fromFileVariable, fromFile]) assert.deepEqual(await ask(right.address, 'api.service.local'), srv('10.0.15.1'));
     assert.equal((await ask(wrong.address, 'api.service.local')).status, 'SERVFAIL');
     await until(async () => /authentication failed/i.test((await wrong.etcdStatus()).detail ?? ''), 'the status naming the failed login');
     assert.ok(!wrong.output().includes('guess'), 'the password is not logged');

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zookeeper from 'node-zookeeper-client';
-import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
+import { runCli, startBridge, type BridgeProcess } from '../../harness/bridge.js';
 import { startDnsmasq, type Dnsmasq } from '../../harness/dnsmasq.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperServer, type ZooKeeperTestClient } from '../../harness/zookeeper.js';
 import { addr, answerBecomes, ask, logShows, zkArgs } from './helpers.js';
@@ -113,6 +116,25 @@ describe('ZooKeeper source: digest authentication', () => {
     } finally {
       await bridge.stop();
     }
+  });
+
+  it('takes the digest by the secret rule: DNSBRIDGE_ZK_DIGEST_FILE over DNSBRIDGE_ZK_DIGEST, --zk-digest-file over both', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-zk-digest-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const [right, wrong] = [join(dir, 'right'), join(dir, 'wrong')];
+    await writeFile(right, `${digest}\n`, { mode: 0o600 });
+    await writeFile(wrong, 'dnsbridge:guess\n', { mode: 0o600 });
+    const fromFileVariable = await startBridge(zkArgs(zk.address), { env: { DNSBRIDGE_ZK_DIGEST_FILE: right, DNSBRIDGE_ZK_DIGEST: 'dnsbridge:guess' } });
+    t.after(() => fromFileVariable.stop());
+    const fromFlag = await startBridge([...zkArgs(zk.address), '--zk-digest-file', right], { env: { DNSBRIDGE_ZK_DIGEST_FILE: wrong, DNSBRIDGE_ZK_DIGEST: 'dnsbridge:guess' } });
+    t.after(() => fromFlag.stop());
+    for (const bridge of [fromFileVariable, fromFlag]) {
+      assert.deepEqual(await ask(bridge.address, 'secret.service.local', 'SRV'), { status: 'NOERROR', records: [`10 1 80 ${addr('10.0.5.1')}`] });
+    }
+    await writeFile(wrong, '\n');
+    const empty = await runCli(['check', ...zkArgs(zk.address)], { DNSBRIDGE_ZK_DIGEST_FILE: wrong, DNSBRIDGE_ZK_DIGEST: digest });
+    assert.equal(empty.code, 2);
+    assert.match(empty.output, new RegExp(`DNSBRIDGE_ZK_DIGEST_FILE.*: ${wrong} is empty`));
   });
 
   it('without the digest: SERVFAIL, not NXDOMAIN, and the log names the server, the path and NoAuth', async () => {
