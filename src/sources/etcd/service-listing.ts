@@ -1,6 +1,6 @@
 import { Range, type IWatchResponse, type Watcher } from 'etcd3';
 import { isServiceName } from '../../registry/fields.js';
-import { sleep } from './backoff.js';
+import { sleep } from '../../util/sleep.js';
 import type { PrefixWatchContext } from './prefix-watch.js';
 import { prefixOf } from './prefixes.js';
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { isError } from '../../registry/fields.js';
 import type { Provider } from '../../registry/provider.js';
-import { Backoff, sleep, type BackoffLimits } from '../etcd/backoff.js';
+import { Backoff, type BackoffOptions } from '../../util/backoff.js';
+import { sleep } from '../../util/sleep.js';
 import type { Connection } from '../etcd/connection.js';
 import { decodeEntry } from '../etcd/decode.js';
 import type { PrefixListener } from '../etcd/prefix-watch.js';
@@ -12,7 +13,7 @@ import { EVENT_INDEX_CLEARED, V2Error, type Etcd2Client, type V2Event, type V2No
 export interface DirectoryWatchContext {
   client: Etcd2Client;
   connection: Connection;
-  retry: BackoffLimits;
+  retry: BackoffOptions;
   /** A long poll with no change is ended and asked again after this long: a silent connection shows. */
   renewMs: number;
   log: Logger;
