@@ -3,10 +3,11 @@
 import type { Benchmark } from './benchmark.js';
 import { dnsThroughput } from './dns-throughput.js';
 import { etcdBenchmark } from './etcd.js';
+import { etcd2Benchmark } from './etcd2.js';
 import { scale } from './scale.js';
 import { zooKeeperBenchmark } from './zookeeper.js';
 
-const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark, etcdBenchmark];
+const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark, etcdBenchmark, etcd2Benchmark];
 
 const wanted = process.argv.slice(2);
 for (const benchmark of benchmarks) {
