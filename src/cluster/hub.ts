@@ -15,7 +15,9 @@ export class WorkerHub {
   private readonly workers = new Set<WorkerChannel>();
 
   constructor(private readonly registry: Registry) {
-    registry.onChange((service) => this.broadcast({ kind: 'dnsbridge:change', service, providers: registry.providers(service) }));
+    registry.onChange((service) =>
+      this.broadcast({ kind: 'dnsbridge:change', service, providers: registry.providers(service), stale: registry.staleSources(service) }),
+    );
     registry.onRelease((service) => this.broadcast({ kind: 'dnsbridge:release', service }));
   }
 
@@ -41,7 +43,8 @@ export class WorkerHub {
     }
     const result = await this.registry.ensure(message.service);
     if (this.workers.has(worker)) {
-      worker.send({ kind: 'dnsbridge:ensured', id: message.id, result, providers: this.registry.providers(message.service) });
+      const { service } = message;
+      worker.send({ kind: 'dnsbridge:ensured', id: message.id, result, providers: this.registry.providers(service), stale: this.registry.staleSources(service) });
     }
   }
 }

@@ -8,8 +8,8 @@ export type WorkerMessage =
 
 /** What the primary tells its workers. */
 export type PrimaryMessage =
-  | { kind: 'dnsbridge:ensured'; id: number; result: EnsureResult; providers: readonly Provider[] }
-  | { kind: 'dnsbridge:change'; service: string; providers: readonly Provider[] }
+  | { kind: 'dnsbridge:ensured'; id: number; result: EnsureResult; providers: readonly Provider[]; stale: readonly string[] }
+  | { kind: 'dnsbridge:change'; service: string; providers: readonly Provider[]; stale: readonly string[] }
   | { kind: 'dnsbridge:release'; service: string }
   | { kind: 'dnsbridge:reload' };
 

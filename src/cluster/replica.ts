@@ -16,6 +16,7 @@ export interface PrimaryChannel {
  */
 export class ReplicaView implements ProviderView {
   private readonly providersByService = new Map<string, readonly Provider[]>();
+  private readonly staleByService = new Map<string, readonly string[]>();
   private readonly ready = new Set<string>();
   private readonly waiting = new Map<number, { service: string; resolve: (result: EnsureResult) => void }>();
   private readonly listeners: ((service: string) => void)[] = [];
@@ -34,6 +35,10 @@ export class ReplicaView implements ProviderView {
 
   providers(service: string): readonly Provider[] {
     return this.providersByService.get(service) ?? [];
+  }
+
+  staleSources(service: string): readonly string[] {
+    return this.staleByService.get(service) ?? [];
   }
 
   ensure(service: string): Promise<EnsureResult> {
@@ -69,24 +74,26 @@ export class ReplicaView implements ProviderView {
         if (!waiting) return;
         this.waiting.delete(message.id);
         // A worker started after the service was loaded has seen none of its changes.
-        this.store(waiting.service, message.providers);
+        this.store(waiting.service, message.providers, message.stale);
         if (message.result === 'ready') this.ready.add(waiting.service);
         waiting.resolve(message.result);
         return;
       }
       case 'dnsbridge:change':
-        this.store(message.service, message.providers);
+        this.store(message.service, message.providers, message.stale);
         return;
       case 'dnsbridge:release':
         this.ready.delete(message.service);
-        this.store(message.service, []);
+        this.store(message.service, [], []);
         return;
     }
   }
 
-  private store(service: string, providers: readonly Provider[]): void {
+  private store(service: string, providers: readonly Provider[], stale: readonly string[]): void {
     if (providers.length) this.providersByService.set(service, providers);
     else this.providersByService.delete(service);
+    if (stale.length) this.staleByService.set(service, stale);
+    else this.staleByService.delete(service);
     for (const listener of this.listeners) listener(service);
   }
 

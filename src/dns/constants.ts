@@ -9,6 +9,8 @@ export const RRType = {
   AAAA: 28,
   SRV: 33,
   OPT: 41,
+  IXFR: 251,
+  AXFR: 252,
   ANY: 255,
 } as const;
 
@@ -21,6 +23,7 @@ export const Rcode = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  NOTAUTH: 9,
   /** Extended rcode 16, carried half in the header and half in OPT. */
   BADVERS: 16,
 } as const;
@@ -32,6 +35,7 @@ export const RcodeName: Record<number, string> = {
   3: 'NXDOMAIN',
   4: 'NOTIMP',
   5: 'REFUSED',
+  9: 'NOTAUTH',
   16: 'BADVERS',
 };
 

@@ -1,3 +1,5 @@
+import type { ExtendedError } from './ede.js';
+
 /** Resource records as dnsbridge builds them: only the types its zone serves. */
 export type ResourceRecord =
   | { name: string; ttl: number; type: 'A'; address: string }
@@ -24,4 +26,6 @@ export interface ZoneAnswer {
   answer: ResourceRecord[];
   authority: ResourceRecord[];
   additional: ResourceRecord[];
+  /** Extended DNS Errors for an EDNS client (RFC 8914). */
+  errors?: readonly ExtendedError[];
 }

@@ -1,4 +1,5 @@
 import { Flag, MAX_UDP_SIZE, RRClass } from './constants.js';
+import { encodeEdeOptions, type ExtendedError } from './ede.js';
 import type { Query } from './query.js';
 import type { ResourceRecord, ZoneAnswer } from './records.js';
 import { MessageTooLarge, MessageWriter } from './writer.js';
@@ -38,27 +39,28 @@ function encode(query: Query, answer: ZoneAnswer, options: EncodeOptions, movabl
     writeSection(writer, 1, answer.answer);
     writeSection(writer, 2, answer.authority);
     writeSection(writer, 3, answer.additional);
-    writeOpt(writer, query, answer.rcode);
+    writeOpt(writer, query, answer.rcode, answer.errors);
     if (writer.length <= options.limit) return { bytes: writer.finish(query.id, flags), records: writer.answerOffsets ?? [] };
   } catch (error) {
     if (!(error instanceof MessageTooLarge)) throw error;
   }
   // Too large for this transport: the client retries over TCP (RFC 1035 4.2.1, RFC 7766).
   const writer = start(query);
-  writeOpt(writer, query, answer.rcode);
+  writeOpt(writer, query, answer.rcode, answer.errors);
   return { bytes: writer.finish(query.id, flags | Flag.TC), records: [] };
 }
 
-/** An answer carrying only an rcode, echoing the question when it was readable. */
+/** An answer carrying only an rcode, echoing the question when it was readable, and why (`errors`, RFC 8914). */
 export function encodeRcode(
   header: { id: number; flags: number },
   rcode: number,
   question?: Query,
   recursionAvailable = false,
+  errors?: readonly ExtendedError[],
 ): Buffer {
   const writer = new MessageWriter();
   if (question) writer.question(question.name, question.type, question.class);
-  if (question) writeOpt(writer, question, rcode);
+  if (question) writeOpt(writer, question, rcode, errors);
   const flags = Flag.QR | (header.flags & (0x7800 | Flag.RD | Flag.CD)) | (recursionAvailable ? Flag.RA : 0);
   return writer.finish(header.id, flags | (rcode & 0xf));
 }
@@ -67,9 +69,10 @@ function start(query: Query): MessageWriter {
   return new MessageWriter().question(query.name, query.type, query.class || RRClass.IN);
 }
 
-/** Our OPT record, for a client that sent one: the upper rcode bits, and its DO bit echoed (RFC 3225). */
-function writeOpt(writer: MessageWriter, query: Query, rcode: number): void {
-  if (query.edns) writer.opt(MAX_UDP_SIZE, rcode >> 4, query.edns.dnssecOk);
+/** Our OPT record, for a client that sent one: the upper rcode bits, its DO bit echoed (RFC 3225), our EDEs. */
+function writeOpt(writer: MessageWriter, query: Query, rcode: number, errors?: readonly ExtendedError[]): void {
+  if (!query.edns) return;
+  writer.opt(MAX_UDP_SIZE, rcode >> 4, query.edns.dnssecOk, errors?.length ? encodeEdeOptions(errors) : undefined);
 }
 
 function writeSection(writer: MessageWriter, section: 1 | 2 | 3, records: ResourceRecord[]): void {

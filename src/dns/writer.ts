@@ -65,9 +65,11 @@ export class MessageWriter {
     return this;
   }
 
-  /** The EDNS OPT pseudo-record (RFC 6891); `extendedRcode` is the rcode's upper 8 bits. */
-  opt(udpSize: number, extendedRcode = 0, dnssecOk = false): this {
-    this.u8(0).u16(RRType.OPT).u16(udpSize).u8(extendedRcode).u8(0).u16(dnssecOk ? 0x8000 : 0).u16(0);
+  /** The EDNS OPT pseudo-record (RFC 6891); `extendedRcode` is the rcode's upper 8 bits, `options` its RDATA. */
+  opt(udpSize: number, extendedRcode = 0, dnssecOk = false, options?: Buffer): this {
+    this.u8(0).u16(RRType.OPT).u16(udpSize).u8(extendedRcode).u8(0).u16(dnssecOk ? 0x8000 : 0);
+    this.u16(options?.length ?? 0);
+    if (options) this.bytes(options);
     this.counts[3]++;
     return this;
   }

@@ -74,6 +74,7 @@ export class Forwarder {
     const first = this.preferred.get(upstreams) ?? 0;
     let lastReply: ForwardedReply | undefined;
     const errors: string[] = [];
+    let timedOut = false;
     for (let i = 0; i < upstreams.length; i++) {
       const index = (first + i) % upstreams.length;
       const upstream = upstreams[index];
@@ -91,12 +92,14 @@ export class Forwarder {
         return answer;
       } catch (error) {
         const timeout = error instanceof UpstreamError && error.code === 'TIMEOUT';
+        timedOut ||= timeout;
         this.observer?.attempt(upstream, (performance.now() - started) / 1000, timeout ? 'timeout' : 'error');
         errors.push((error as Error).message);
       }
     }
     if (lastReply) return lastReply;
-    throw new UpstreamError('TIMEOUT', `every upstream failed: ${errors.join('; ')}`);
+    // TIMEOUT when some upstream never answered, NETWORK when every one failed at the network level.
+    throw new UpstreamError(timedOut ? 'TIMEOUT' : 'NETWORK', `every upstream failed: ${errors.join('; ')}`);
   }
 
   private async ask(upstream: Endpoint, question: Question): Promise<ForwardedReply> {

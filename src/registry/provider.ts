@@ -12,6 +12,8 @@ export interface Provider {
   ttl?: number;
   /** Where it came from, for operators: e.g. `zookeeper:/api/providers/10.0.0.1:80`. */
   origin: string;
+  /** The name of the source that delivered it; set by the registry. */
+  source?: string;
 }
 
 /** SRV defaults: priority 10 as CoreDNS's etcd plugin, weight 1 as Consul. */

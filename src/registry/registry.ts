@@ -17,6 +17,9 @@ export interface RegistryOptions {
 
 export type ChangeListener = (service: string) => void;
 
+/** How often sources' connection states are looked at; a change marks their answers stale or fresh. */
+const STATE_CHECK_MS = 250;
+
 /**
  * The merged view: for each service, the union of every source's providers. Sources write
  * into it through the sink; every write notifies listeners (the cache invalidates on it).
@@ -26,6 +29,8 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly merged = new Map<string, readonly Provider[]>();
   private readonly lastUse = new Map<string, number>();
   private readonly ready = new Set<string>();
+  /** Sources not connected at the last look: their providers are served stale. */
+  private disconnected: ReadonlySet<string> = new Set();
   /** Services whose last load some source could not finish. */
   private readonly incomplete = new Set<string>();
   private readonly pending = new Map<string, Promise<EnsureResult>>();
@@ -36,6 +41,7 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly releaseListeners: ChangeListener[] = [];
   private readonly now: () => number;
   private sweeper?: NodeJS.Timeout;
+  private stateWatch?: NodeJS.Timeout;
   private list: readonly Source[];
   private started = false;
 
@@ -57,11 +63,14 @@ export class Registry implements ProviderSink, ProviderView {
     const every = Math.max(1000, Math.min(60_000, this.options.idleReleaseMs / 4));
     this.sweeper = setInterval(() => this.releaseIdle(), every);
     this.sweeper.unref();
+    this.stateWatch = setInterval(() => this.checkConnections(), STATE_CHECK_MS);
+    this.stateWatch.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     for (const preloader of this.preloaders.values()) preloader.stop();
+    clearInterval(this.stateWatch);
     await Promise.all(this.sources.map((source) => source.stop()));
   }
 
@@ -103,7 +112,7 @@ export class Registry implements ProviderSink, ProviderView {
   replace(source: string, service: string, providers: readonly Provider[]): void {
     let services = this.bySource.get(source);
     if (!services) this.bySource.set(source, (services = new Map()));
-    if (providers.length) services.set(service, providers);
+    if (providers.length) services.set(service, providers.map((p) => (p.source === source ? p : { ...p, source })));
     else services.delete(service);
     this.merge(service);
     for (const listener of this.listeners) listener(service);
@@ -112,6 +121,12 @@ export class Registry implements ProviderSink, ProviderView {
   /** The union of every source's providers of `service`; empty when none. */
   providers(service: string): readonly Provider[] {
     return this.merged.get(service) ?? [];
+  }
+
+  staleSources(service: string): string[] {
+    const stale: string[] = [];
+    for (const source of this.disconnected) if (this.bySource.get(source)?.has(service)) stale.push(source);
+    return stale;
   }
 
   /** What each source says about `service`, for operators (the status page, `dnsbridge lookup`). */
@@ -215,6 +230,17 @@ export class Registry implements ProviderSink, ProviderView {
     }
     if (all.length) this.merged.set(service, all);
     else this.merged.delete(service);
+  }
+
+  /** A source that connected or disconnected changes its services' answers (stale or not): listeners hear of each. */
+  private checkConnections(): void {
+    const now = new Set(this.list.filter((source) => source.status().state !== 'connected').map((source) => source.name));
+    const flipped = [...now].filter((name) => !this.disconnected.has(name));
+    for (const name of this.disconnected) if (!now.has(name)) flipped.push(name);
+    this.disconnected = now;
+    for (const name of flipped) {
+      for (const service of this.bySource.get(name)?.keys() ?? []) for (const listener of this.listeners) listener(service);
+    }
   }
 
   private releaseIdle(): void {

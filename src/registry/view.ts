@@ -12,6 +12,11 @@ export interface ProviderView {
   ensure(service: string): Promise<EnsureResult>;
   /** True when every source has loaded `service` and follows its changes. */
   loaded(service: string): boolean;
+  /**
+   * Sources providing `service` that are not connected to their registry: their providers are
+   * what they last read. A source connecting or disconnecting is a change of its services.
+   */
+  staleSources(service: string): readonly string[];
   /** Marks `service` as queried, so it stays watched. */
   touch(service: string): void;
   onChange(listener: (service: string) => void): void;

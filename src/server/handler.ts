@@ -1,14 +1,17 @@
 import { AnswerCache, replyFromCache, type CachedAnswer, type StaleAnswer } from '../cache/answer-cache.js';
 import { answerForm, cacheKey, formQuery, type AnswerForm } from '../cache/answer-form.js';
 import { Flag, HEADER_SIZE, MAX_TCP_SIZE, Rcode, RRClass } from '../dns/constants.js';
+import { EdeCode, type ExtendedError } from '../dns/ede.js';
 import { cacheSeconds } from '../dns/inspect.js';
 import { parseQuery, udpLimit, type Query, type QueryProblem } from '../dns/query.js';
 import { encodeMovableAnswer, encodeRcode } from '../dns/response.js';
 import { adaptForClient } from '../forward/adapt.js';
 import type { Forwarder } from '../forward/forwarder.js';
+import { UpstreamError } from '../forward/transport.js';
 import type { ProviderView } from '../registry/view.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ServiceZone } from '../zone/service-zone.js';
+import { isTransfer, refuseTransfer } from '../zone/transfer.js';
 import type { ClientAcl } from './acl.js';
 import type { Router } from './router.js';
 
@@ -66,9 +69,11 @@ export class QueryHandler {
     const parsed = parseQuery(msg);
     if (parsed.kind !== 'query') return this.problem(parsed);
     const query = parsed.query;
-    if (!this.deps.acl.allows(client) || query.class !== RRClass.IN) {
-      return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client);
+    if (!this.deps.acl.allows(client)) {
+      const refused = this.uncached(query, Rcode.REFUSED, '-', [{ code: EdeCode.Prohibited, text: `client ${client} is not in --allow` }]);
+      return this.reply(refused, msg, query, false, started, client);
     }
+    if (query.class !== RRClass.IN) return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client);
     const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query));
     const key = cacheKey(form);
     const entry = this.deps.cache.get(key);
@@ -120,6 +125,10 @@ export class QueryHandler {
 
   private resolve(query: Query, key: string, form: AnswerForm): Promise<CachedAnswer> {
     const route = this.deps.router.route(query.name);
+    if (route.kind === 'zone' && isTransfer(query.type)) {
+      const refusal = refuseTransfer(query.name, this.deps.zone.options.domain);
+      return Promise.resolve(this.uncached(query, refusal.rcode, SERVICE_ZONE, refusal.errors));
+    }
     if (route.kind === 'zone') return this.fromZone(key, form);
     if (!this.deps.recursionAvailable) return Promise.resolve(this.uncached(query, Rcode.REFUSED, route.zone));
     return this.forward(query, key, form, route.zone, route.upstreams);
@@ -174,13 +183,13 @@ export class QueryHandler {
       const seconds = Math.min(cacheSeconds(inspected, reply), this.options.maxForwardTtl);
       this.deps.cache.set(key, entry, seconds * 1000);
       return entry;
-    } catch {
-      return this.uncached(query, Rcode.SERVFAIL, zone);
+    } catch (error) {
+      return this.uncached(query, Rcode.SERVFAIL, zone, [forwardingError(error)]);
     }
   }
 
-  private uncached(query: Query, rcode: number, zone: string): CachedAnswer {
-    const bytes = encodeRcode(query, rcode, query, this.deps.recursionAvailable);
+  private uncached(query: Query, rcode: number, zone: string, errors?: readonly ExtendedError[]): CachedAnswer {
+    const bytes = encodeRcode(query, rcode, query, this.deps.recursionAvailable, errors);
     return { bytes, next: 0, rcode, zone, form: answerForm(query, 0), services: [] };
   }
 
@@ -190,4 +199,11 @@ export class QueryHandler {
     const rcode = problem.kind === 'formerr' ? Rcode.FORMERR : problem.kind === 'notimp' ? Rcode.NOTIMP : Rcode.BADVERS;
     return encodeRcode(problem, rcode, problem.kind === 'badvers' ? problem.question : undefined, this.deps.recursionAvailable);
   }
+}
+
+/** Why forwarding failed, for the client (RFC 8914): no upstream answered in time, or none could be reached. */
+function forwardingError(error: unknown): ExtendedError {
+  const text = error instanceof Error ? error.message : String(error);
+  const timeout = error instanceof UpstreamError && error.code === 'TIMEOUT';
+  return { code: timeout ? EdeCode.NoReachableAuthority : EdeCode.NetworkError, text };
 }

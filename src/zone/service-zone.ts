@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Rcode, RRType } from '../dns/constants.js';
+import { EdeCode, type ExtendedError } from '../dns/ede.js';
 import type { ResourceRecord, ZoneAnswer } from '../dns/records.js';
 import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
@@ -78,7 +79,16 @@ export class ServiceZone {
     const providers = select(this.registry.providers(service), form);
     if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service]);
     const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers);
-    return answer.answer.length ? { answer, services: [service], rotates: true } : this.negative(Rcode.NOERROR, [service]);
+    if (!answer.answer.length) return this.negative(Rcode.NOERROR, [service]);
+    answer.errors = this.staleErrors(service, providers);
+    return { answer, services: [service], rotates: true };
+  }
+
+  /** Stale Answer (RFC 8914) for each source of these providers that lost its registry. */
+  private staleErrors(service: string, providers: readonly Provider[]): ExtendedError[] | undefined {
+    const stale = this.registry.staleSources(service).filter((source) => providers.some((p) => p.source === source));
+    if (!stale.length) return undefined;
+    return stale.map((source) => ({ code: EdeCode.StaleAnswer, text: `source ${source} is not connected: its providers are as last read` }));
   }
 
   /**

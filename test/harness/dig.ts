@@ -14,6 +14,8 @@ export interface DigAnswer {
   additional: string[];
   /** EDNS UDP size the server advertised, when it sent OPT. */
   ednsUdp?: number;
+  /** Extended DNS Errors (RFC 8914) as dig read them: `18 (Prohibited)` and the EXTRA-TEXT. */
+  ede: { code: string; text?: string }[];
   size: number;
 }
 
@@ -22,7 +24,8 @@ export async function dig(server: string, name: string, type = 'A', extra: strin
   const digPath = requireTool('dig', 'bind9-dnsutils');
   const [host, port] = splitServer(server);
   const { stdout } = await run(digPath, [`@${host}`, '-p', port, name, type, '+yaml', '+tries=1', '+time=3', ...extra]);
-  const docs = parse(stdout.replace(/!!timestamp /g, ''));
+  // dig's own remarks (`; Transfer failed.`) are not YAML.
+  const docs = parse(stdout.replace(/!!timestamp /g, '').replace(/^;.*$/gm, ''));
   const message = docs?.[0]?.message;
   const data = message?.response_message_data;
   if (!data) throw new Error(`dig gave no answer for ${name} ${type}:\n${stdout}`);
@@ -33,6 +36,7 @@ export async function dig(server: string, name: string, type = 'A', extra: strin
     authority: data.AUTHORITY_SECTION ?? [],
     additional: data.ADDITIONAL_SECTION ?? [],
     ednsUdp: data.OPT_PSEUDOSECTION?.EDNS?.udp,
+    ede: [data.OPT_PSEUDOSECTION?.EDNS?.EDE ?? []].flat().map((e: Record<string, unknown>) => ({ code: String(e['INFO-CODE']), text: e['EXTRA-TEXT'] as string | undefined })),
     size: Number(String(message.message_size).replace(/b$/, '')),
   };
 }

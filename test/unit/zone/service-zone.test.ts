@@ -12,10 +12,14 @@ function provider(host: string, port: number, extra: Partial<Provider> = {}): Pr
   return { host, port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test', ...extra };
 }
 
-/** A registry view over a fixed map; `unavailable` services answer as a source that cannot say. */
-function view(services: Record<string, Provider[]>, unavailable: string[] = []): ProviderView {
+/**
+ * A registry view over a fixed map; `unavailable` services answer as a source that cannot say;
+ * the sources in `disconnected` serve their providers stale.
+ */
+function view(services: Record<string, Provider[]>, unavailable: string[] = [], disconnected: string[] = []): ProviderView {
   return {
     providers: (service) => services[service] ?? [],
+    staleSources: (service) => disconnected.filter((source) => services[service]?.some((p) => p.source === source)),
     ensure: async (service): Promise<EnsureResult> => (unavailable.includes(service) ? 'unavailable' : 'ready'),
     loaded: (service) => !unavailable.includes(service),
     touch: () => {},
@@ -30,9 +34,9 @@ const lookup: AddressLookup = async (name, type) => {
   return { addresses: type === 'A' ? entry.v4 : entry.v6, ttl: 60 };
 };
 
-function zone(services: Record<string, Provider[]>, unavailable: string[] = []): ServiceZone {
+function zone(services: Record<string, Provider[]>, unavailable: string[] = [], disconnected: string[] = []): ServiceZone {
   const hosts = new HostAddresses(lookup, { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 60_000, idleMs: 60_000 });
-  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500 }, view(services, unavailable), hosts);
+  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500 }, view(services, unavailable, disconnected), hosts);
 }
 
 const services = {
@@ -144,5 +148,22 @@ describe('ServiceZone negative answers: NXDOMAIN for names that do not exist, NO
   it('SERVFAIL, not NXDOMAIN, when a source cannot say and nothing is known', async () => {
     const result = await z.answer('down.service.local', RRType.A);
     assert.equal(result.answer.rcode, 2);
+  });
+});
+
+describe('ServiceZone Extended DNS Errors', () => {
+  const mixed = {
+    api: [provider('10.0.0.1', 80, { source: 'zookeeper' }), provider('10.0.0.2', 80, { source: 'etcd', tags: ['canary'] })],
+  };
+  const z = zone(mixed, [], ['zookeeper']);
+
+  it('Stale Answer (3) naming the disconnected source of a provider in the answer', async () => {
+    const result = await z.answer('api.service.local', RRType.A);
+    assert.deepEqual(result.answer.errors, [{ code: 3, text: 'source zookeeper is not connected: its providers are as last read' }]);
+  });
+
+  it('none when every provider in the answer comes from a connected source', async () => {
+    assert.equal((await z.answer('canary.api.service.local', RRType.A)).answer.errors, undefined);
+    assert.equal((await zone(mixed).answer('api.service.local', RRType.A)).answer.errors, undefined);
   });
 });
