@@ -4,44 +4,64 @@ import { ipv6Bytes } from '../dns/writer.js';
 /** What a name under our domain stands for. */
 export type ZoneName =
   | { kind: 'apex' }
-  | { kind: 'service'; service: string; tag?: string }
-  /** `_<svc>._tcp` (tag undefined), `_<svc>._<tag>` (Consul's RFC 2782 form), `_<endpoint>._tcp.<svc>`. */
-  | { kind: 'srv'; service: string; tag?: string; endpoint?: string }
+  /** `<svc>`, or `<tag>....<tag>.<svc>`: the providers carrying every one of `tags`. */
+  | { kind: 'service'; service: string; tags?: readonly string[] }
+  /** `_<svc>._tcp` (no tags), `_<svc>._<tag>` (Consul's RFC 2782 form), `_<endpoint>._tcp.<svc>`. */
+  | { kind: 'srv'; service: string; tags?: readonly string[]; endpoint?: string }
   | { kind: 'addr'; address: string }
   /** A name that only has names below it, such as `addr.<domain>`: NODATA, not NXDOMAIN (RFC 8020). */
   | { kind: 'empty' }
   | { kind: 'none' };
+
+const NONE: ZoneName = { kind: 'none' };
+const EMPTY: ZoneName = { kind: 'empty' };
 
 /** Maps a lowercased query name to what it asks for; undefined when outside `domain`. */
 export function classify(name: string, domain: string): ZoneName | undefined {
   const labels = labelsUnder(name, domain);
   if (!labels) return undefined;
   if (labels.length === 0) return { kind: 'apex' };
-  const [first, second, third] = labels;
-  if (labels.length === 1) {
-    if (first === 'addr') return { kind: 'empty' };
-    return isServiceLabel(first) ? { kind: 'service', service: first } : { kind: 'none' };
+  return classifyLabels(labels);
+}
+
+/**
+ * Reads the labels under the domain from the right: the last one says which form the name is
+ * (`addr`, an RFC 2782 `_proto`, or a service), and only then are the labels left of it read.
+ * A sub-zone in front of the domain is peeled off the right before this.
+ */
+function classifyLabels(labels: readonly string[]): ZoneName {
+  const last = labels[labels.length - 1];
+  const rest = labels.slice(0, -1);
+  if (last === 'addr') return addrName(rest);
+  if (last.startsWith('_')) return rfc2782Name(rest, last.slice(1));
+  return isServiceLabel(last) ? serviceName(last, rest) : NONE;
+}
+
+/** `<hex-ip>.addr`, and `addr` itself, which only has names below it. */
+function addrName(rest: readonly string[]): ZoneName {
+  if (rest.length === 0) return EMPTY;
+  const address = rest.length === 1 ? hexToAddress(rest[0]) : undefined;
+  return address ? { kind: 'addr', address } : NONE;
+}
+
+/** `_<svc>._tcp` and `_<svc>._udp`: every provider; `_<svc>._<tag>`: those carrying the tag. */
+function rfc2782Name(rest: readonly string[], proto: string): ZoneName {
+  if (rest.length !== 1 || !rest[0].startsWith('_') || !proto) return NONE;
+  const service = rest[0].slice(1);
+  if (!isServiceLabel(service)) return NONE;
+  return proto === 'tcp' || proto === 'udp' ? { kind: 'srv', service } : { kind: 'srv', service, tags: [proto] };
+}
+
+/** `<svc>`, `<tag>....<tag>.<svc>`, `_<endpoint>._tcp.<svc>`, and `_tcp.<svc>` which holds the latter. */
+function serviceName(service: string, rest: readonly string[]): ZoneName {
+  if (rest.length === 0) return { kind: 'service', service };
+  if (rest[rest.length - 1].startsWith('_')) {
+    if (rest[rest.length - 1] !== '_tcp') return NONE;
+    if (rest.length === 1) return EMPTY;
+    const endpoint = rest[0].slice(1);
+    return rest.length === 2 && rest[0].startsWith('_') && endpoint ? { kind: 'srv', service, endpoint } : NONE;
   }
-  if (labels.length === 2) {
-    if (second === 'addr') {
-      const address = hexToAddress(first);
-      return address ? { kind: 'addr', address } : { kind: 'none' };
-    }
-    if (first.startsWith('_') && second.startsWith('_')) {
-      const service = first.slice(1);
-      const proto = second.slice(1);
-      if (!isServiceLabel(service) || !proto) return { kind: 'none' };
-      return proto === 'tcp' || proto === 'udp' ? { kind: 'srv', service } : { kind: 'srv', service, tag: proto };
-    }
-    if (second.startsWith('_') || !isServiceLabel(second)) return { kind: 'none' };
-    // `_tcp.<svc>` holds the `_<endpoint>._tcp.<svc>` names; any other `_x.<svc>` holds nothing.
-    if (first.startsWith('_')) return first === '_tcp' ? { kind: 'empty' } : { kind: 'none' };
-    return { kind: 'service', service: second, tag: first };
-  }
-  if (labels.length === 3 && first.startsWith('_') && second === '_tcp' && isServiceLabel(third)) {
-    return { kind: 'srv', service: third, endpoint: first.slice(1) };
-  }
-  return { kind: 'none' };
+  return rest.every(isServiceLabel) ? { kind: 'service', service, tags: rest } : NONE;
 }
 
 function isServiceLabel(label: string): boolean {

@@ -226,7 +226,8 @@ export class ServiceZone {
 
 function select(providers: readonly Provider[], form: Extract<ZoneName, { service: string }>): Provider[] {
   const endpoint = form.kind === 'srv' ? form.endpoint : undefined;
-  return providers.filter((p) => p.endpoint === endpoint && (form.tag === undefined || p.tags.includes(form.tag)));
+  const tags = form.tags ?? [];
+  return providers.filter((p) => p.endpoint === endpoint && tags.every((tag) => p.tags.includes(tag)));
 }
 
 /** Our TTL, lowered by the smallest TTL a provider's own data asks for. */

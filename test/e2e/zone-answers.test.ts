@@ -13,6 +13,7 @@ const bigProviders = Array.from({ length: 100 }, (_, i) => `10.1.${i >> 8}.${i &
 
 const registry = [
   'api: ["10.0.0.1:8080", {host: 10.0.0.2, port: 8081, weight: 5, tags: [canary]}, {host: "fd00::3", port: 8082, priority: 20}]',
+  'web: [{host: 10.0.3.1, port: 80, tags: [canary, v2]}, {host: 10.0.3.2, port: 80, tags: [canary]}, {host: 10.0.3.3, port: 80, tags: [v2, eu]}]',
   'v4only: ["10.0.1.1:80"]',
   'rot: ["10.0.2.1:80", "10.0.2.2:80", "10.0.2.3:80", "10.0.2.4:80"]',
   `big: [${bigProviders.map((address) => `"${address}:80"`).join(', ')}]`,
@@ -82,6 +83,15 @@ describe('our zone through c-ares and dig', () => {
       const srv = await resolver.resolveSrv('_api._canary.service.local');
       assert.deepEqual(srv.map((r) => `${r.port} ${r.name}`), ['8081 0a000002.addr.service.local']);
       assert.equal(await caresError(resolver.resolve4('blue.api.service.local')), 'ENOTFOUND', 'a tag nobody carries');
+    });
+
+    it('several tags: only the providers carrying every one, NXDOMAIN when none carries them all', async () => {
+      const resolver = caresResolver(bridge.address);
+      assert.deepEqual(await resolver.resolve4('canary.v2.web.service.local'), ['10.0.3.1']);
+      assert.deepEqual(rdata((await dig(bridge.address, 'v2.canary.web.service.local', 'SRV')).answer), ['10 1 80 0a000301.addr.service.local.']);
+      assert.deepEqual((await resolver.resolve4('v2.web.service.local')).sort(), ['10.0.3.1', '10.0.3.3']);
+      const none = await dig(bridge.address, 'canary.eu.web.service.local');
+      assert.equal(none.status, 'NXDOMAIN');
     });
 
     it('answers in the spelling of the question, on a miss and on a hit', async () => {

@@ -7,10 +7,12 @@ describe('classify: the name forms under the domain', () => {
   const cases: [string, ZoneName | undefined][] = [
     ['service.local', { kind: 'apex' }],
     ['api.service.local', { kind: 'service', service: 'api' }],
-    ['canary.api.service.local', { kind: 'service', service: 'api', tag: 'canary' }],
+    ['canary.api.service.local', { kind: 'service', service: 'api', tags: ['canary'] }],
+    ['v2.canary.api.service.local', { kind: 'service', service: 'api', tags: ['v2', 'canary'] }],
+    ['a.b.c.api.service.local', { kind: 'service', service: 'api', tags: ['a', 'b', 'c'] }],
     ['_api._tcp.service.local', { kind: 'srv', service: 'api' }],
     ['_api._udp.service.local', { kind: 'srv', service: 'api' }],
-    ['_api._canary.service.local', { kind: 'srv', service: 'api', tag: 'canary' }],
+    ['_api._canary.service.local', { kind: 'srv', service: 'api', tags: ['canary'] }],
     ['_http._tcp.api.service.local', { kind: 'srv', service: 'api', endpoint: 'http' }],
     ['0a000001.addr.service.local', { kind: 'addr', address: '10.0.0.1' }],
     ['fd000000000000000000000000000003.addr.service.local', { kind: 'addr', address: 'fd00:0:0:0:0:0:0:3' }],
@@ -21,7 +23,13 @@ describe('classify: the name forms under the domain', () => {
     ['_api.service.local', { kind: 'none' }],
     ['_api.tcp.service.local', { kind: 'none' }],
     ['__._tcp.service.local', { kind: 'none' }],
-    ['a.b.api.service.local', { kind: 'none' }],
+    ['_x.canary.api.service.local', { kind: 'none' }],
+    ['canary._tcp.api.service.local', { kind: 'none' }],
+    ['canary._http._tcp.api.service.local', { kind: 'none' }],
+    ['_http._tcp.canary.api.service.local', { kind: 'none' }],
+    ['canary._api._tcp.service.local', { kind: 'none' }],
+    ['x.0a000001.addr.service.local', { kind: 'none' }],
+    ['canary.addr.service.local', { kind: 'none' }],
     ['a\\046b.service.local', { kind: 'none' }],
     ['myservice.local', undefined],
     ['example.com', undefined],
@@ -34,7 +42,7 @@ describe('classify: the name forms under the domain', () => {
   }
 
   it('works under any domain, such as service.internal', () => {
-    assert.deepEqual(classify('canary.api.service.internal', 'service.internal'), { kind: 'service', service: 'api', tag: 'canary' });
+    assert.deepEqual(classify('canary.api.service.internal', 'service.internal'), { kind: 'service', service: 'api', tags: ['canary'] });
     assert.equal(classify('api.service.local', 'service.internal'), undefined);
   });
 });

@@ -78,6 +78,16 @@ describe('ServiceZone answers', () => {
     }
   });
 
+  it('several tags select the providers carrying every one of them, in any order', async () => {
+    const tagged = zone({ api: [provider('10.0.0.1', 80, { tags: ['canary', 'v2'] }), provider('10.0.0.2', 80, { tags: ['canary'] }), provider('10.0.0.3', 80, { tags: ['v2'] })] });
+    for (const name of ['canary.v2.api.service.local', 'v2.canary.api.service.local']) {
+      assert.deepEqual(data((await tagged.answer(name, RRType.A)).answer.answer), ['A 10.0.0.1']);
+    }
+    assert.deepEqual(data((await tagged.answer('canary.api.service.local', RRType.A)).answer.answer), ['A 10.0.0.1', 'A 10.0.0.2']);
+    const none = await tagged.answer('canary.v2.blue.api.service.local', RRType.A);
+    assert.equal(none.answer.rcode, 3, 'NXDOMAIN when no provider carries them all');
+  });
+
   it('tags select the providers carrying them, in both forms', async () => {
     assert.deepEqual(data((await z.answer('canary.api.service.local', RRType.A)).answer.answer), ['A 10.0.0.2']);
     assert.deepEqual(data((await z.answer('_api._canary.service.local', RRType.SRV)).answer.answer), ['SRV 10 5 8081 0a000002.addr.service.local']);
@@ -124,7 +134,8 @@ describe('ServiceZone negative answers: NXDOMAIN for names that do not exist, NO
   const cases: { name: string; type: number; rcode: number; title: string }[] = [
     { title: 'unknown service', name: 'nope.service.local', type: RRType.A, rcode: 3 },
     { title: 'tag no provider carries', name: 'blue.api.service.local', type: RRType.A, rcode: 3 },
-    { title: 'name deeper than any form', name: 'a.b.api.service.local', type: RRType.A, rcode: 3 },
+    { title: 'tags no provider carries all of', name: 'canary.blue.api.service.local', type: RRType.A, rcode: 3 },
+    { title: 'name matching no form', name: '_x.b.api.service.local', type: RRType.A, rcode: 3 },
     { title: 'AAAA of a service with only IPv4 providers', name: 'v4only.service.local', type: RRType.AAAA, rcode: 0 },
     { title: 'TXT of a service', name: 'api.service.local', type: RRType.TXT, rcode: 0 },
     { title: 'A of the SRV-only form', name: '_api._tcp.service.local', type: RRType.A, rcode: 0 },
