@@ -3,6 +3,8 @@ import type { AnswerCache } from './cache/answer-cache.js';
 import type { Config } from './config/load.js';
 import { createDnsPath, type DnsReload } from './dns-path.js';
 import type { Endpoint } from './forward/endpoint.js';
+import { HealthSettings } from './health/options.js';
+import { startHealthChecks } from './health/setup.js';
 import { SourceSet, type SourceReload } from './lifecycle/source-set.js';
 import type { Metrics } from './ops/metrics.js';
 import { startOpsServer } from './ops/ops-server.js';
@@ -47,14 +49,16 @@ export async function startBridge(config: Config, log: Logger, sources: Source[]
   const dns = createDnsPath(config, registry, log);
   const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
   dns.metrics.watchSources(registry);
+  const health = startHealthChecks(registry, config, log, dns.metrics.registry);
   registry.start();
   await dns.listen(true);
   let listening = true;
   const ops = await startOpsServer(
-    { registry, cache: () => dns.cache, metrics: () => dns.metrics.registry.metrics(), listening: () => listening },
+    { registry, cache: () => dns.cache, metrics: () => dns.metrics.registry.metrics(), listening: () => listening, health },
     config.http,
     log,
   ).catch(async (error: Error) => {
+    health.stop();
     await Promise.all([dns.close(), registry.stop()]);
     throw error;
   });
@@ -71,6 +75,7 @@ export async function startBridge(config: Config, log: Logger, sources: Source[]
       const sourcesPlan = sourceSet.prepare(next);
       const dnsResult = dns.reload(next);
       const sourcesResult = await sourcesPlan.apply();
+      health.configure(new HealthSettings(next));
       bridge.config = next;
       return { ...dnsResult, ...sourcesResult };
     },
@@ -78,6 +83,7 @@ export async function startBridge(config: Config, log: Logger, sources: Source[]
       listening = false;
       await dns.close();
       await ops.close();
+      health.stop();
       await registry.stop();
     },
   };

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, Registry as PromRegistry } from 'prom-client';
 import type { Config } from '../config/load.js';
 import type { Endpoint } from '../forward/endpoint.js';
+import { HealthSettings } from '../health/options.js';
+import { startHealthChecks } from '../health/setup.js';
 import { needsRestart } from '../lifecycle/dns-reload.js';
 import { SourceSet, type SourceReload } from '../lifecycle/source-set.js';
 import { registerSourceMetrics } from '../ops/metrics.js';
@@ -36,6 +38,8 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
   // Only the source figures here: the query figures come summed from the workers.
   const sourceMetrics = new PromRegistry();
   registerSourceMetrics(sourceMetrics, registry);
+  // Checks run here, once per bridge: their results reach the workers as registry changes.
+  const health = startHealthChecks(registry, config, log, sourceMetrics);
   const aggregator = new AggregatorRegistry();
   const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
   let current = config;
@@ -63,7 +67,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
     return `${summed}\n${own}`;
   };
   // The answer cache lives in the workers: the page shows its figures through /metrics only.
-  const ops = await startOpsServer({ registry, cache: () => undefined, metrics: metricsText, listening: () => !stopping }, config.http, log);
+  const ops = await startOpsServer({ registry, cache: () => undefined, metrics: metricsText, listening: () => !stopping, health }, config.http, log);
 
   return {
     registry,
@@ -74,6 +78,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
       const plan = sourceSet.prepare(next);
       hub.broadcast({ kind: 'dnsbridge:reload' });
       const result = await plan.apply();
+      health.configure(new HealthSettings(next));
       const restartNeeded = needsRestart(current, next);
       current = next;
       log.level = next['log-level'];
@@ -86,6 +91,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
       );
       await Promise.all(exits);
       await ops.close();
+      health.stop();
       await registry.stop();
     },
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidName } from '../dns/names.js';
 import { parseEndpoint, parseServer, type Endpoint } from '../forward/endpoint.js';
+import { checkKindOption, serviceChecksOption } from '../health/options.js';
 import { parseCidr } from '../server/acl.js';
 
 /** A list given as YAML sequence, or as one comma-separated string (flags, environment). */
@@ -112,6 +113,12 @@ export const serveOptions = {
   consul: { schema: z.url().optional(), arg: 'URL', help: 'Consul HTTP API, adds its passing instances' },
   'consul-token-file': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'Consul ACL token file (or CONSUL_HTTP_TOKEN)' },
   preload: { schema: flag.default(false), arg: '', help: 'load every service a source lists at start and follow the listing; /readyz waits for it' },
+  'health-check': { schema: checkKindOption.prefault('off'), arg: 'tcp|http:/PATH|off', help: "the bridge's own check of every queried service's providers" },
+  'health-interval': { schema: integer(100, 3_600_000).default(5000), arg: 'MS', help: 'time between two checks of one provider' },
+  'health-timeout': { schema: integer(10, 60_000).default(1000), arg: 'MS', help: 'a check with no outcome by then fails' },
+  'health-rise': { schema: integer(1, 100).default(2), arg: 'N', help: 'passes in a row that bring a failing provider back' },
+  'health-fall': { schema: integer(1, 100).default(3), arg: 'N', help: 'failures in a row that take a provider out of the answers' },
+  'health-service': { schema: serviceChecksOption.default(new Map()), arg: 'SERVICE=CHECK', help: 'the check of one service, tcp|http:/PATH|off (repeatable); YAML: {check, interval, timeout, rise, fall}', repeatable: true },
   workers: { schema: integer(0, 64).default(0), arg: 'N', help: 'DNS worker processes sharing the sockets; 0 = one per core (up to 8), 1 = a single process' },
   'log-level': { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), arg: 'LEVEL', help: 'log level' },
   'query-log': { schema: flag.default(false), arg: '', help: 'log every query' },

@@ -1,3 +1,5 @@
+import type { HealthFigures } from '../health/monitor.js';
+import type { CheckStatus } from '../health/state.js';
 import type { Provider } from '../registry/provider.js';
 import type { EnsureResult, SourceStatus } from '../registry/source.js';
 import type { Change } from './changes.js';
@@ -11,6 +13,12 @@ export interface RegistryReader {
   ensure(service: string): Promise<EnsureResult>;
 }
 
+/** The bridge's own health checks, where they run (the process that runs the sources). */
+export interface HealthReader {
+  statusOf(service: string, provider: Provider): CheckStatus | undefined;
+  figures(): HealthFigures;
+}
+
 export interface CacheFigures {
   size: number;
   hits: number;
@@ -22,6 +30,8 @@ export interface ProviderJson extends Provider {
   source: string;
   /** `stale`: its source lost the registry; the provider is what it last read. */
   health: 'live' | 'stale';
+  /** The bridge's own check of it, when its service is checked (`--health-check`). */
+  check?: CheckStatus;
 }
 
 export interface ServiceJson {
@@ -36,22 +46,33 @@ export interface StatusJson {
   /** Null where the cache lives in worker processes. */
   cache: (CacheFigures & { hitRatio: number | null }) | null;
   changes: readonly Change[];
+  /** The bridge's health checks: figures, and the services answered in full because all their providers fail. */
+  health: HealthFigures | null;
 }
 
-export function serviceJson(registry: RegistryReader, name: string, statuses = registry.statuses()): ServiceJson {
+export function serviceJson(registry: RegistryReader, name: string, health?: HealthReader, statuses = registry.statuses()): ServiceJson {
   const connected = new Set(statuses.filter((s) => s.state === 'connected').map((s) => s.name));
   const providers = registry.providersBySource(name).flatMap(({ source, providers }) =>
-    providers.map((p): ProviderJson => ({ ...p, source, health: connected.has(source) ? 'live' : 'stale' })),
+    providers.map((p): ProviderJson => {
+      const check = health?.statusOf(name, p);
+      return { ...p, source, health: connected.has(source) ? 'live' : 'stale', ...(check ? { check } : {}), ...(check?.reason ? { unhealthy: check.reason } : {}) };
+    }),
   );
   return { name, providers };
 }
 
-export function servicesJson(registry: RegistryReader): { services: ServiceJson[] } {
+export function servicesJson(registry: RegistryReader, health?: HealthReader): { services: ServiceJson[] } {
   const statuses = registry.statuses();
-  return { services: registry.serviceNames().map((name) => serviceJson(registry, name, statuses)) };
+  return { services: registry.serviceNames().map((name) => serviceJson(registry, name, health, statuses)) };
 }
 
-export function statusJson(registry: RegistryReader, cache: CacheFigures | undefined, changes: readonly Change[], listening: boolean): StatusJson {
+export function statusJson(
+  registry: RegistryReader,
+  cache: CacheFigures | undefined,
+  changes: readonly Change[],
+  listening: boolean,
+  health?: HealthReader,
+): StatusJson {
   const statuses = registry.statuses();
   const { ready, lines } = readiness(listening, statuses);
   return {
@@ -60,6 +81,7 @@ export function statusJson(registry: RegistryReader, cache: CacheFigures | undef
     sources: statuses.map((s) => ({ ...s, stale: s.state !== 'connected' })),
     cache: cache ? cacheJson(cache) : null,
     changes,
+    health: health?.figures() ?? null,
   };
 }
 

@@ -8,12 +8,15 @@ export interface Change {
   service: string;
   added: string[];
   removed: string[];
+  /** Providers the bridge's health check took out of the answers, and those it brought back. */
+  failed: string[];
+  recovered: string[];
   /** Providers after the change. */
   providers: number;
 }
 
 /** `host:port` (`[v6]:port`), with the named endpoint when there is one. */
-export function providerLabel(provider: Provider): string {
+export function providerLabel(provider: Pick<Provider, 'host' | 'port' | 'endpoint'>): string {
   const host = isIP(provider.host) === 6 ? `[${provider.host}]` : provider.host;
   return `${host}:${provider.port}${provider.endpoint ? ` (${provider.endpoint})` : ''}`;
 }
@@ -21,7 +24,7 @@ export function providerLabel(provider: Provider): string {
 /** The most recent registry changes, newest first, diffed against what each service had before. */
 export class ChangeLog {
   private readonly recent: Change[] = [];
-  private readonly known = new Map<string, ReadonlySet<string>>();
+  private readonly known = new Map<string, { labels: ReadonlySet<string>; failing: ReadonlySet<string> }>();
 
   constructor(
     private readonly limit = 50,
@@ -30,14 +33,21 @@ export class ChangeLog {
 
   /** Records the new providers of `service`; undefined when nothing an operator would see changed. */
   record(service: string, providers: readonly Provider[]): Change | undefined {
-    const before = this.known.get(service) ?? new Set<string>();
-    const after = new Set(providers.map(providerLabel));
-    if (after.size) this.known.set(service, after);
+    const before = this.known.get(service) ?? { labels: new Set<string>(), failing: new Set<string>() };
+    const labels = new Set(providers.map(providerLabel));
+    const failing = new Set(providers.filter((p) => p.unhealthy !== undefined).map(providerLabel));
+    if (labels.size) this.known.set(service, { labels, failing });
     else this.known.delete(service);
-    const added = [...after].filter((label) => !before.has(label));
-    const removed = [...before].filter((label) => !after.has(label));
-    if (!added.length && !removed.length) return undefined;
-    const change: Change = { at: this.now(), service, added, removed, providers: providers.length };
+    const change: Change = {
+      at: this.now(),
+      service,
+      added: [...labels].filter((label) => !before.labels.has(label)),
+      removed: [...before.labels].filter((label) => !labels.has(label)),
+      failed: [...failing].filter((label) => !before.failing.has(label)),
+      recovered: [...before.failing].filter((label) => !failing.has(label) && labels.has(label)),
+      providers: providers.length,
+    };
+    if (!change.added.length && !change.removed.length && !change.failed.length && !change.recovered.length) return undefined;
     this.recent.unshift(change);
     if (this.recent.length > this.limit) this.recent.pop();
     return change;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
 import { isServiceName } from '../registry/fields.js';
-import { serviceJson, servicesJson, statusJson, type CacheFigures, type RegistryReader } from './api.js';
+import { serviceJson, servicesJson, statusJson, type CacheFigures, type HealthReader, type RegistryReader } from './api.js';
 import { ChangeLog } from './changes.js';
 import { EventStream } from './events.js';
 import { HttpServer, sendJson, sendText, type Route } from './http.js';
@@ -16,6 +16,7 @@ export interface OpsDeps {
   metrics(): Promise<string>;
   /** False before the DNS sockets listen and once shutdown began. */
   listening(): boolean;
+  health: HealthReader;
 }
 
 export interface OpsServer {
@@ -32,8 +33,8 @@ const STATUS_EVERY_MS = 5000;
 export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Logger): Promise<OpsServer> {
   const changes = new ChangeLog();
   const events = new EventStream();
-  const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening());
-  const stopPushing = pushChanges(deps.registry, changes, events, status);
+  const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening(), deps.health);
+  const stopPushing = pushChanges(deps, changes, events, status);
   const server = new HttpServer(routes(deps, events, status), log);
   const address = await server.listen(endpoint).catch((error) => {
     stopPushing();
@@ -64,7 +65,7 @@ function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typ
     },
     { path: '/metrics', handle: async (_req, res) => sendText(res, 200, await deps.metrics(), PROMETHEUS_TEXT) },
     { path: '/api/status', handle: (_req, res) => sendJson(res, 200, status()) },
-    { path: '/api/services', handle: (_req, res) => sendJson(res, 200, servicesJson(deps.registry)) },
+    { path: '/api/services', handle: (_req, res) => sendJson(res, 200, servicesJson(deps.registry, deps.health)) },
     {
       path: '/api/services/',
       prefix: true,
@@ -73,11 +74,11 @@ function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typ
         if (!isServiceName(service)) return sendJson(res, 400, { error: 'EBADNAME', message: `"${name}" is not a service name` });
         // A source that loads services on demand (ZooKeeper) is asked now, as a first query would.
         await deps.registry.ensure(service);
-        const found = serviceJson(deps.registry, service);
+        const found = serviceJson(deps.registry, service, deps.health);
         sendJson(res, found.providers.length ? 200 : 404, found.providers.length ? found : { error: 'ENOTFOUND', message: `no providers of ${service}`, name: service });
       },
     },
-    { path: '/events', handle: (req, res) => events.attach(req, res, [['snapshot', { ...servicesJson(deps.registry), status: status() }]]) },
+    { path: '/events', handle: (req, res) => events.attach(req, res, [['snapshot', { ...servicesJson(deps.registry, deps.health), status: status() }]]) },
   ];
 }
 
@@ -85,12 +86,12 @@ function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typ
  * Registry changes to open pages: changes to one service within a tick go out once, each as the
  * service's new providers plus fresh figures. Returns how to stop.
  */
-function pushChanges(registry: OpsDeps['registry'], changes: ChangeLog, events: EventStream, status: () => unknown): () => void {
+function pushChanges({ registry, health }: OpsDeps, changes: ChangeLog, events: EventStream, status: () => unknown): () => void {
   const changed = new Set<string>();
   let stopped = false;
   const flush = () => {
     for (const name of changed) {
-      const service = serviceJson(registry, name);
+      const service = serviceJson(registry, name, health);
       changes.record(name, service.providers);
       events.send('service', service);
     }

@@ -18,7 +18,7 @@ export const STATUS_PAGE = `<!doctype html>
   th, td { text-align: left; padding: .2rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
   th { font-weight: 600; background: #f4f4f4; }
   .service > td { background: #fafafa; font-weight: 600; }
-  .live { color: #17692c; } .stale, .down { color: #a40000; }
+  .live, .passing { color: #17692c; } .stale, .down, .failing { color: #a40000; }
   #summary span { margin-right: 1.2rem; }
   #filter { margin: .3rem 0 .5rem; padding: .2rem .4rem; width: 16rem; }
   .muted { color: #777; font-size: 12px; }
@@ -26,16 +26,16 @@ export const STATUS_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>dnsbridge</h1>
-<div id="summary"><span id="ready">connecting…</span><span id="cache"></span><span id="count"></span></div>
+<div id="summary"><span id="ready">connecting…</span><span id="cache"></span><span id="count"></span><span id="health"></span></div>
 <h2>Sources</h2>
 <table><thead><tr><th>source</th><th>state</th><th>last sync</th><th>watched services</th><th>watch events</th><th>decode failures</th><th>detail</th></tr></thead>
 <tbody id="sources"></tbody></table>
 <h2>Services</h2>
 <input id="filter" type="search" placeholder="filter services">
-<table><thead><tr><th>provider</th><th>priority</th><th>weight</th><th>tags</th><th>source</th><th>health</th><th>origin</th></tr></thead>
+<table><thead><tr><th>provider</th><th>priority</th><th>weight</th><th>tags</th><th>source</th><th>health</th><th>check</th><th>last check</th><th>origin</th></tr></thead>
 <tbody id="services"></tbody></table>
 <h2>Recent changes</h2>
-<table><thead><tr><th>time</th><th>service</th><th>added</th><th>removed</th><th>providers</th></tr></thead>
+<table><thead><tr><th>time</th><th>service</th><th>added</th><th>removed</th><th>health check</th><th>providers</th></tr></thead>
 <tbody id="changes"></tbody></table>
 <script>
 "use strict";
@@ -71,16 +71,29 @@ function renderServices() {
   for (const name of [...services.keys()].sort()) {
     if (filter && !name.includes(filter)) continue;
     const service = services.get(name);
-    const head = el("td", { colspan: "7" }, name + " — " + service.providers.length + " provider" + (service.providers.length === 1 ? "" : "s"));
+    const head = el("td", { colspan: "9" }, name + " — " + service.providers.length + " provider" + (service.providers.length === 1 ? "" : "s"));
     rows.push(row([head], { class: "service", "data-service": name }));
     for (const p of service.providers) {
       const health = staleSources.has(p.source) ? (staleSources.get(p.source) ? "stale" : "live") : p.health;
-      rows.push(row([hostPort(p), p.priority, p.weight, p.tags.join(", "), p.source, el("td", { class: health }, health), el("td", { class: "muted" }, p.origin)],
+      const check = p.check ? el("td", { class: p.check.state, title: p.check.reason || "" }, p.check.state) : "-";
+      rows.push(row([hostPort(p), p.priority, p.weight, p.tags.join(", "), p.source, el("td", { class: health }, health), check, lastCheck(p.check), el("td", { class: "muted" }, p.origin)],
         { "data-provider": hostPort(p), "data-of": name }));
     }
   }
   $("services").replaceChildren(...rows);
   $("count").textContent = services.size + " services";
+}
+
+/** "pass, 0.4 ms at 10:02:03": a provider's last check. */
+function lastCheck(check) {
+  if (!check || !check.last) return "";
+  return check.last.result + " (" + check.last.detail + "), " + check.last.ms + " ms at " + time(check.last.at);
+}
+
+function renderHealth(health) {
+  const failOpen = health && health.failOpen.length ? "fail open (every provider failing, all answered): " + health.failOpen.join(", ") : "";
+  $("health").textContent = health ? health.checked + " providers checked, " + health.unhealthy + " failing" + (failOpen ? "; " + failOpen : "") : "";
+  $("health").className = failOpen ? "down" : "";
 }
 
 function renderStatus(status) {
@@ -94,6 +107,7 @@ function renderStatus(status) {
     row([s.name, el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, s.watchEvents, s.decodeFailures, s.detail || ""],
       { "data-source": s.name })));
   $("changes").replaceChildren(...status.changes.map(renderChange));
+  renderHealth(status.health);
   const changed = status.sources.some((s) => staleSources.get(s.name) !== s.stale);
   staleSources.clear();
   for (const s of status.sources) staleSources.set(s.name, s.stale);
@@ -101,7 +115,8 @@ function renderStatus(status) {
 }
 
 function renderChange(c) {
-  return row([time(c.at), c.service, c.added.join(", "), c.removed.join(", "), c.providers]);
+  const health = [...c.failed.map((p) => p + " failing"), ...c.recovered.map((p) => p + " passing again")].join(", ");
+  return row([time(c.at), c.service, c.added.join(", "), c.removed.join(", "), health, c.providers]);
 }
 
 function applyService(service) {

@@ -14,6 +14,11 @@ export interface Provider {
   origin: string;
   /** The name of the source that delivered it; set by the registry. */
   source?: string;
+  /**
+   * Set by the bridge's own health check (src/health/) on a copy of a provider that failed it
+   * `fall` times in a row: why it is left out of answers. Sources never set it.
+   */
+  unhealthy?: string;
 }
 
 /** SRV defaults: priority 10 as CoreDNS's etcd plugin, weight 1 as Consul. */

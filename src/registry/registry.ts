@@ -20,6 +20,9 @@ export type ChangeListener = (service: string) => void;
 /** How often sources' connection states are looked at; a change marks their answers stale or fresh. */
 const STATE_CHECK_MS = 250;
 
+/** Rewrites a service's merged providers: the health checks mark the failing ones. */
+export type ProviderOverlay = (service: string, providers: readonly Provider[]) => readonly Provider[];
+
 /**
  * The merged view: for each service, the union of every source's providers. Sources write
  * into it through the sink; every write notifies listeners (the cache invalidates on it).
@@ -39,6 +42,8 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly preloaders = new Map<Source, Preloader>();
   private readonly listeners: ChangeListener[] = [];
   private readonly releaseListeners: ChangeListener[] = [];
+  private readonly watchListeners: ChangeListener[] = [];
+  private overlay?: ProviderOverlay;
   private readonly now: () => number;
   private sweeper?: NodeJS.Timeout;
   private stateWatch?: NodeJS.Timeout;
@@ -109,6 +114,21 @@ export class Registry implements ProviderSink, ProviderView {
     this.releaseListeners.push(listener);
   }
 
+  /** Told when `service` gets its first query, since start or since it was released. */
+  onWatch(listener: ChangeListener): void {
+    this.watchListeners.push(listener);
+  }
+
+  setOverlay(overlay: ProviderOverlay): void {
+    this.overlay = overlay;
+  }
+
+  /** Merges `service` again through the overlay and tells the listeners, as a source's change does. */
+  refresh(service: string): void {
+    this.merge(service);
+    for (const listener of this.listeners) listener(service);
+  }
+
   replace(source: string, service: string, providers: readonly Provider[]): void {
     let services = this.bySource.get(source);
     if (!services) this.bySource.set(source, (services = new Map()));
@@ -149,7 +169,10 @@ export class Registry implements ProviderSink, ProviderView {
   }
 
   touch(service: string): void {
+    const watched = this.lastUse.size;
     this.lastUse.set(service, this.now());
+    // A size check, not a lookup: this runs on every cache hit.
+    if (this.lastUse.size !== watched) for (const listener of this.watchListeners) listener(service);
   }
 
   /** Makes sure every source has loaded `service`; `unavailable` when one could not say in time. */
@@ -228,7 +251,7 @@ export class Registry implements ProviderSink, ProviderView {
       const providers = services.get(service);
       if (providers) all.push(...providers);
     }
-    if (all.length) this.merged.set(service, all);
+    if (all.length) this.merged.set(service, this.overlay ? this.overlay(service, all) : all);
     else this.merged.delete(service);
   }
 

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Rcode, RRType } from '../dns/constants.js';
 import { EdeCode, type ExtendedError } from '../dns/ede.js';
 import type { ResourceRecord, ZoneAnswer } from '../dns/records.js';
+import { healthStep } from '../health/filter.js';
 import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ProviderView } from '../registry/view.js';
@@ -76,7 +77,7 @@ export class ServiceZone {
     if (loadResult === 'unavailable' && this.registry.providers(service).length === 0) {
       return { answer: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [] }, services: [], rotates: false };
     }
-    const providers = select(this.registry.providers(service), form);
+    const providers = healthStep(select(this.registry.providers(service), form)).kept;
     if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service]);
     const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers);
     if (!answer.answer.length) return this.negative(Rcode.NOERROR, [service]);

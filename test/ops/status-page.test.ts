@@ -28,7 +28,7 @@ describe('the status page in a real browser, with a registry file', () => {
     await page.goto(`http://${bridge.http}/`);
     const provider = page.locator('[data-of="api"][data-provider="10.0.0.1:8080"]');
     await provider.waitFor();
-    assert.deepEqual(await provider.locator('td').allTextContents(), ['10.0.0.1:8080', '10', '1', '', 'file', 'live', (await getJson(bridge.http, '/api/services/api')).body.providers[0].origin]);
+    assert.deepEqual(await provider.locator('td').allTextContents(), ['10.0.0.1:8080', '10', '1', '', 'file', 'live', '-', '', (await getJson(bridge.http, '/api/services/api')).body.providers[0].origin]);
     assert.equal(await page.locator('[data-source="file"] td').nth(1).textContent(), 'connected');
     assert.equal(await page.locator('#ready').textContent(), 'ready');
   });
@@ -42,7 +42,7 @@ describe('the status page in a real browser, with a registry file', () => {
     await page.locator('[data-of="web"][data-provider="10.0.1.1:80"]').waitFor();
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
     const change = page.locator('#changes tr').filter({ hasText: '10.0.0.9:9090' }).first();
-    assert.deepEqual((await change.locator('td').allTextContents()).slice(1), ['api', '10.0.0.9:9090', '', '2']);
+    assert.deepEqual((await change.locator('td').allTextContents()).slice(1), ['api', '10.0.0.9:9090', '', '', '2']);
     assert.match((await page.locator('#cache').textContent()) ?? '', /cache hit ratio/);
   });
 
