@@ -97,9 +97,9 @@ describe('the --http endpoint of a running bridge', () => {
     const { code, output } = await runCli(['lookup', 'api', '--http', bridge.http]);
     assert.equal(code, 0, output);
     const lines = output.trim().split('\n');
-    assert.match(lines[0], /^PROVIDER\s+PRIORITY\s+WEIGHT\s+TAGS\s+SOURCE\s+HEALTH\s+ORIGIN$/);
-    assert.match(lines[1], /^10\.0\.0\.1:8080\s+10\s+1\s+-\s+file\s+live\s+file:/);
-    assert.match(lines[2], /^10\.0\.0\.2:8081\s+10\s+5\s+canary\s+file\s+live\s+file:/);
+    assert.match(lines[0], /^PROVIDER\s+PRIORITY\s+WEIGHT\s+TAGS\s+SOURCE\s+HEALTH\s+CHECK\s+LAST CHECK\s+LATENCY\s+ORIGIN$/);
+    assert.match(lines[1], /^10\.0\.0\.1:8080\s+10\s+1\s+-\s+file\s+live\s+-\s+-\s+-\s+file:/);
+    assert.match(lines[2], /^10\.0\.0\.2:8081\s+10\s+5\s+canary\s+file\s+live\s+-\s+-\s+-\s+file:/);
     const unknown = await runCli(['lookup', 'nosuch', '--http', bridge.http]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.output, /no providers of nosuch/);
