@@ -14,6 +14,7 @@ import { Router } from './server/router.js';
 import { TcpListener } from './server/tcp.js';
 import { UdpListener } from './server/udp.js';
 import { addressesFromAnswer, HostAddresses } from './zone/host-addresses.js';
+import { ReverseIndex } from './zone/reverse-index.js';
 import { ServiceZone } from './zone/service-zone.js';
 
 /** Everything between the DNS sockets and the registry view; one per process that answers DNS. */
@@ -60,9 +61,10 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
     },
     { failureTtlMs: 30_000, minTtlMs: 5_000, maxTtlMs: 3_600_000, idleMs: 15 * 60_000 },
   );
+  const reverse = new ReverseIndex(view);
   const configured = (next: Config, previous?: ConfiguredParts): ConfiguredParts => ({
-    zone: previous && sameZone(previous.zone, next) ? previous.zone : new ServiceZone(zoneOptions(next), view, hosts),
-    router: new Router(next.domain, next.zone, next.upstreams),
+    zone: previous && sameZone(previous.zone, next) ? previous.zone : new ServiceZone(zoneOptions(next), view, hosts, reverse),
+    router: new Router(next.domain, next.zone, next.upstreams, (name) => reverse.answers(name)),
     acl: new ClientAcl(next.allow),
     observer: next['query-log'] ? new QueryLog(metrics, log) : metrics,
     recursionAvailable: next.upstreams.length > 0,
@@ -72,6 +74,7 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
   const shared = { cache, forwarder, registry: view };
   const handler = new QueryHandler({ ...shared, ...parts }, { zoneCacheMs: 300_000, maxForwardTtl: 86_400 });
   view.onChange((service) => handler.changed(service));
+  reverse.onChange((dependency) => handler.changed(dependency));
   hosts.onChange((host) => {
     for (const service of parts.zone.servicesUsingHost(host)) handler.changed(service);
   });

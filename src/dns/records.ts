@@ -5,6 +5,7 @@ export type ResourceRecord =
   | { name: string; ttl: number; type: 'A'; address: string }
   | { name: string; ttl: number; type: 'AAAA'; address: string }
   | { name: string; ttl: number; type: 'NS'; host: string }
+  | { name: string; ttl: number; type: 'PTR'; host: string }
   | { name: string; ttl: number; type: 'TXT'; text: string[] }
   | { name: string; ttl: number; type: 'SRV'; priority: number; weight: number; port: number; target: string }
   | {

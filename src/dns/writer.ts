@@ -96,6 +96,7 @@ export class MessageWriter {
         this.ipv6(rr.address);
         return;
       case 'NS':
+      case 'PTR':
         this.name(rr.host, true);
         return;
       case 'TXT':

@@ -11,6 +11,7 @@ import { UpstreamError } from '../forward/transport.js';
 import type { ProviderView } from '../registry/view.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ServiceZone } from '../zone/service-zone.js';
+import { reverseDependencies } from '../zone/reverse-index.js';
 import { isTransfer, refuseTransfer } from '../zone/transfer.js';
 import type { ClientAcl } from './acl.js';
 import type { Router } from './router.js';
@@ -177,7 +178,8 @@ export class QueryHandler {
         rcode: inspected.rcode,
         zone,
         form,
-        services: [],
+        // A provider that takes this address makes it ours: the forwarded answer must go then.
+        services: reverseDependencies(query.name),
         ttls: { offsets: adapted.ttlOffsets, values: adapted.ttls, storedAt: Date.now() },
       };
       const seconds = Math.min(cacheSeconds(inspected, reply), this.options.maxForwardTtl);

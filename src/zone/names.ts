@@ -68,6 +68,22 @@ function isServiceLabel(label: string): boolean {
   return label.length > 0 && !label.startsWith('_') && !label.includes('\\');
 }
 
+/**
+ * The address a reverse name stands for, as `addressToHex` writes it: `1.0.0.10.in-addr.arpa`
+ * is `0a000001`, the 32 nibbles of an `ip6.arpa` name its 32 hex digits. Undefined for any other
+ * name, including the names of whole reverse networks (`0.10.in-addr.arpa`).
+ */
+export function reverseAddress(name: string): string | undefined {
+  const v4 = labelsUnder(name, 'in-addr.arpa');
+  if (v4) {
+    if (v4.length !== 4 || !v4.every((label) => /^(0|[1-9]\d{0,2})$/.test(label) && Number(label) < 256)) return undefined;
+    return Buffer.from(v4.reverse().map(Number)).toString('hex');
+  }
+  const v6 = labelsUnder(name, 'ip6.arpa');
+  if (!v6 || v6.length !== 32 || !v6.every((label) => /^[0-9a-f]$/.test(label))) return undefined;
+  return v6.reverse().join('');
+}
+
 /** Consul's synthetic SRV target label: 8 hex digits for IPv4, 32 for IPv6. */
 export function addressToHex(address: string): string {
   if (address.includes(':')) return ipv6Bytes(address).toString('hex');

@@ -7,7 +7,8 @@ import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ProviderView } from '../registry/view.js';
 import type { HostAddresses } from './host-addresses.js';
-import { addressToHex, classify, type ZoneName } from './names.js';
+import { addressToHex, classify, reverseAddress, type ZoneName } from './names.js';
+import { reverseDependency, type ReverseIndex } from './reverse-index.js';
 
 export interface ServiceZoneOptions {
   domain: string;
@@ -35,6 +36,7 @@ export class ServiceZone {
     readonly options: ServiceZoneOptions,
     private readonly registry: ProviderView,
     private readonly hosts: HostAddresses,
+    private readonly reverse: ReverseIndex,
   ) {}
 
   /** Services whose answers depend on `host`'s addresses. */
@@ -69,7 +71,8 @@ export class ServiceZone {
    */
   answerNow(name: string, type: number, loadResult: EnsureResult = 'ready'): ZoneResult {
     const form = classify(name, this.options.domain);
-    if (!form || form.kind === 'none') return this.negative(Rcode.NXDOMAIN, []);
+    if (!form) return this.reverseName(name, type);
+    if (form.kind === 'none') return this.negative(Rcode.NXDOMAIN, []);
     if (form.kind === 'empty') return this.negative(Rcode.NOERROR, []);
     if (form.kind === 'apex') return this.apex(name, type);
     if (form.kind === 'addr') return this.addr(name, type, form.address);
@@ -83,6 +86,21 @@ export class ServiceZone {
     if (!answer.answer.length) return this.negative(Rcode.NOERROR, [service]);
     answer.errors = this.staleErrors(service, providers);
     return { answer, services: [service], rotates: true };
+  }
+
+  /**
+   * A provider address's reverse name: one PTR to `<svc>.<domain>` for each service at that
+   * address. Without a negative SOA: the reverse zones are not ours.
+   */
+  private reverseName(name: string, type: number): ZoneResult {
+    const address = reverseAddress(name);
+    const services = address === undefined ? [] : this.reverse.servicesAt(address);
+    const depends = [...services, ...(address === undefined ? [] : [reverseDependency(address)])];
+    const answer: ZoneAnswer = { rcode: services.length ? Rcode.NOERROR : Rcode.NXDOMAIN, answer: [], authority: [], additional: [] };
+    if (type === RRType.PTR || type === RRType.ANY) {
+      answer.answer = services.map((service): ResourceRecord => ({ name, ttl: this.options.ttl, type: 'PTR', host: `${service}.${this.options.domain}` }));
+    }
+    return { answer, services: depends, rotates: false };
   }
 
   /** Stale Answer (RFC 8914) for each source of these providers that lost its registry. */

@@ -9,6 +9,7 @@ import { ClientAcl } from '../../../src/server/acl.js';
 import { QueryHandler, type HandlerResult } from '../../../src/server/handler.js';
 import { Router } from '../../../src/server/router.js';
 import { HostAddresses } from '../../../src/zone/host-addresses.js';
+import { ReverseIndex } from '../../../src/zone/reverse-index.js';
 import { ServiceZone } from '../../../src/zone/service-zone.js';
 import { query } from '../../harness/wire.js';
 
@@ -19,7 +20,7 @@ function setup(): { registry: Registry; cache: AnswerCache; handler: QueryHandle
   const registry = new Registry([], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
   const cache = new AnswerCache({ max: 100 });
   const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups here')), { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 1000, idleMs: 1000 });
-  const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts);
+  const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, new ReverseIndex(registry));
   const handler = new QueryHandler(
     {
       cache,

@@ -6,6 +6,7 @@ import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type Provider } from '../../../src/re
 import type { EnsureResult } from '../../../src/registry/source.js';
 import type { ProviderView } from '../../../src/registry/view.js';
 import { HostAddresses, type AddressLookup } from '../../../src/zone/host-addresses.js';
+import { ReverseIndex } from '../../../src/zone/reverse-index.js';
 import { ServiceZone } from '../../../src/zone/service-zone.js';
 
 function provider(host: string, port: number, extra: Partial<Provider> = {}): Provider {
@@ -36,7 +37,8 @@ const lookup: AddressLookup = async (name, type) => {
 
 function zone(services: Record<string, Provider[]>, unavailable: string[] = [], disconnected: string[] = []): ServiceZone {
   const hosts = new HostAddresses(lookup, { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 60_000, idleMs: 60_000 });
-  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500 }, view(services, unavailable, disconnected), hosts);
+  const registry = view(services, unavailable, disconnected);
+  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500 }, registry, hosts, new ReverseIndex(registry));
 }
 
 const services = {
