@@ -7,6 +7,7 @@ import type { PrefixListener } from '../etcd/prefix-watch.js';
 import { ServiceWatch } from '../etcd/service-watch.js';
 import { Etcd2Client } from './client.js';
 import { DirectoryWatch, type DirectoryWatchContext } from './directory-watch.js';
+import { Etcd2ServiceListing } from './service-listing.js';
 
 /** What the etcd v2 source needs from the configuration. */
 export interface Etcd2Settings {
@@ -32,6 +33,7 @@ export class Etcd2Source implements Source {
   private readonly connection: Connection;
   private readonly context: DirectoryWatchContext;
   private sink?: ProviderSink;
+  private listing?: Etcd2ServiceListing;
 
   static fromConfig(config: Config, log: Logger): Etcd2Source {
     return new Etcd2Source({ endpoints: config.etcd2 ?? [], templates: [...new Set(config['etcd2-prefix'])] }, log);
@@ -65,6 +67,12 @@ export class Etcd2Source implements Source {
     return watch.ensure();
   }
 
+  /** `--preload`: every service with a key below its directory, followed by one long poll per template root. */
+  followServices(listed: (services: readonly string[]) => void): void {
+    this.listing = new Etcd2ServiceListing(this.settings.templates, this.context, listed);
+    this.listing.start();
+  }
+
   release(service: string): void {
     const watch = this.services.get(service);
     if (!watch) return;
@@ -89,6 +97,7 @@ export class Etcd2Source implements Source {
 
   async stop(): Promise<void> {
     this.connection.stop();
+    this.listing?.close();
     await Promise.all([...this.services.values()].map((watch) => watch.close()));
     this.services.clear();
   }

@@ -40,7 +40,7 @@ describe('etcd v2 source: etcd failures', { concurrency: true }, () => {
     const bridge = await startBridge(['--etcd2', `http://${proxy.address}`]);
     t.after(() => bridge.stop());
     const before = { status: 'NOERROR', records: ['10 1 80 0a001501.addr.service.local.'] };
-    assert.deepEqual(await srv(bridge.address, 'cut.service.local'), before);
+    await eventually(async () => assert.deepEqual(await srv(bridge.address, 'cut.service.local'), before), WAIT);
 
     await proxy.cut();
     await eventually(async () => assert.equal((await sourceStatus(bridge)).state, 'disconnected'), WAIT);
