@@ -8,6 +8,8 @@ import { sourceStatus } from '../../sources/etcd2/helpers.js';
 import { PATIENTLY, startRegister } from './helpers.js';
 
 const KEY = '/api/providers/127.0.0.1:5000';
+/** How long SIGTERM may take before the harness kills: the withdrawal's one bounded try, on a machine that may be busy. */
+const GRACE_MS = 20_000;
 
 /** The v2 key's value and expiry, or undefined when it is not there. */
 async function entry(url: string): Promise<{ value: string; expiration: string } | undefined> {
@@ -43,7 +45,7 @@ describe("dnsbridge register --etcd2: a key with a TTL in etcd's v2 keyspace, an
     assert.deepEqual(await answered(), ['10 1 5000 7f000001.addr.service.local.']);
     assert.equal((await sourceStatus(bridge)).watchEvents, events, 'refresh=true sends the bridge no event');
 
-    assert.equal(await register.stop(), 0);
+    assert.equal(await register.stop(GRACE_MS), 0);
     assert.equal(await entry(etcd.url), undefined, 'gone as soon as register has exited');
     await eventually(async () => assert.equal((await dig(bridge.address, 'api.service.local', 'SRV')).status, 'NXDOMAIN'), PATIENTLY);
   });
@@ -75,7 +77,7 @@ describe("dnsbridge register --etcd2: a key with a TTL in etcd's v2 keyspace, an
     await fetch(`${etcd.url}/v2/keys${KEY}`, { method: 'DELETE' });
     await eventually(() => assert.match(register.output(), /registration lost \(\/api\/providers\/127.0.0.1:5000 expired or was deleted\)/), PATIENTLY);
     await eventually(async () => assert.equal((await entry(etcd.url))?.value, '127.0.0.1:5000', 'written again'), PATIENTLY);
-    assert.equal(await register.stop(), 0);
+    assert.equal(await register.stop(GRACE_MS), 0);
     assert.equal(await entry(etcd.url), undefined);
   });
 });
