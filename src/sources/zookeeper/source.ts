@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Provider } from '../../registry/provider.js';
 import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
-import { ZooKeeperClient, type WatchEvent, type ZooKeeperError } from './client.js';
+import { ZooKeeperSession, type WatchEvent, type ZooKeeperError } from '../../clients/zookeeper.js';
 import { PathMirror, sameProvider, type MirrorListener, type WatchingReader } from './path-mirror.js';
 import { ReadQueue } from './read-queue.js';
 import { ServiceListing } from './service-listing.js';
@@ -38,7 +38,7 @@ const READS_IN_FLIGHT = 128;
  */
 export class ZooKeeperSource implements Source, MirrorListener {
   readonly name = 'zookeeper';
-  private readonly client: ZooKeeperClient;
+  private readonly client: ZooKeeperSession;
   private readonly reader: WatchingReader;
   private readonly reads = new ReadQueue(READS_IN_FLIGHT);
   private readonly services = new Map<string, WatchedService>();
@@ -60,7 +60,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
     private readonly options: ZooKeeperSourceOptions,
     private readonly log: Logger,
   ) {
-    this.client = new ZooKeeperClient(
+    this.client = new ZooKeeperSession(
       { connect: options.connect, sessionTimeoutMs: options.sessionTimeoutMs, requestTimeoutMs: options.sessionTimeoutMs, digest: options.digest },
       { connected: (fresh) => this.connected(fresh), disconnected: (reason) => this.disconnected(reason), watchFired: (event) => this.watchFired(event) },
     );

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import zookeeper from 'node-zookeeper-client';
+import zookeeper, { type ACL, type Stat } from 'node-zookeeper-client';
 
 export type WatchEventType = 'created' | 'deleted' | 'data' | 'children';
 
@@ -9,9 +9,10 @@ export interface WatchEvent {
   path: string;
 }
 
-export interface ZooKeeperClientOptions {
+export interface ZooKeeperSessionOptions {
   /** `host:port,host:port[/chroot]`. */
   connect: string;
+  /** Asked of the server, which bounds it to 2..20 ticks. */
   sessionTimeoutMs: number;
   /** Longest wait for one request's reply. */
   requestTimeoutMs: number;
@@ -19,15 +20,15 @@ export interface ZooKeeperClientOptions {
   digest?: string;
 }
 
-/** What the client tells its owner. */
-export interface ClientListener {
-  /** A session is up; `newSession`: every watch of the previous session is gone. */
-  connected(newSession: boolean): void;
-  disconnected(reason: string): void;
-  watchFired(event: WatchEvent): void;
+/** What the session tells its owner. */
+export interface SessionListener {
+  /** A session is up; `newSession`: every watch and ephemeral node of the previous session is gone. */
+  connected?(newSession: boolean): void;
+  disconnected?(reason: string): void;
+  watchFired?(event: WatchEvent): void;
 }
 
-export type ZooKeeperErrorCode = 'ZK_TIMEOUT' | 'ZK_NOT_CONNECTED' | 'ZK_NO_AUTH' | 'ZK_FAILED';
+export type ZooKeeperErrorCode = 'ZK_TIMEOUT' | 'ZK_NOT_CONNECTED' | 'ZK_NO_AUTH' | 'ZK_NODE_EXISTS' | 'ZK_FAILED';
 
 /** A failed request, naming the servers, the path and what happened. */
 export class ZooKeeperError extends Error {
@@ -50,13 +51,14 @@ const EVENT_TYPES: Record<number, WatchEventType> = {
 type Callback<T> = (error: Error | zookeeper.Exception | null, result: T) => void;
 
 /**
- * node-zookeeper-client made to survive: every request has a timeout and fails at once while
- * disconnected (instead of queueing without end); a session is checked by a heartbeat, since
- * the library never notices a connection that went silent; and after `expired`, after which
- * the library never connects again, a new client is built. Watches all go to one function,
- * so re-arming a watch never registers a second one.
+ * The one wrapper of node-zookeeper-client, for the source and for `register`, made to survive:
+ * every request has a timeout and fails at once while disconnected (instead of queueing without
+ * end); a session is checked by a heartbeat, since the library never notices a connection that
+ * went silent; and after `expired` (or a failed authentication), after which the library never
+ * connects again, a new client opens a new session. Watches all go to one function, so re-arming
+ * a watch never registers a second one.
  */
-export class ZooKeeperClient {
+export class ZooKeeperSession {
   /** The servers, for messages: the connection string without the chroot. */
   readonly servers: string;
   private client?: zookeeper.Client;
@@ -71,8 +73,8 @@ export class ZooKeeperClient {
   private readonly watcher = (event: zookeeper.Event) => this.watchFired(event);
 
   constructor(
-    private readonly options: ZooKeeperClientOptions,
-    private readonly listener: ClientListener,
+    private readonly options: ZooKeeperSessionOptions,
+    private readonly listener: SessionListener,
   ) {
     this.servers = options.connect.split('/')[0];
   }
@@ -118,12 +120,55 @@ export class ZooKeeperClient {
     return Boolean(stat);
   }
 
+  /** The session's id, to tell our ephemeral nodes from an earlier session's. */
+  sessionId(): Buffer | undefined {
+    return this.connected ? this.client?.getSessionId() : undefined;
+  }
+
+  /** The session timeout the server granted. */
+  grantedTimeoutMs(): number | undefined {
+    return this.client?.getSessionTimeout();
+  }
+
+  /** The node's stat, without a watch; undefined when it does not exist. */
+  stat(path: string): Promise<Stat | undefined> {
+    return this.request('stat', path, (client, cb: Callback<Stat | undefined>) => client.exists(path, (error, stat) => cb(error, stat ?? undefined)));
+  }
+
+  /** Creates the path and its missing parents as persistent nodes. */
+  async mkdirp(path: string): Promise<void> {
+    await this.request('create', path, (client, cb: Callback<string>) => client.mkdirp(path, cb));
+  }
+
+  /** Creates one node; fails with ZK_NODE_EXISTS when it is there. */
+  async create(path: string, data: Buffer, acl: ACL[], mode: number): Promise<void> {
+    await this.request('create', path, (client, cb: Callback<string>) => client.create(path, data, acl, mode, cb));
+  }
+
+  async setData(path: string, data: Buffer): Promise<void> {
+    await this.request('set', path, (client, cb: Callback<Stat>) => client.setData(path, data, cb));
+  }
+
+  /** Deletes the node; a node that is not there is no error. */
+  async remove(path: string): Promise<void> {
+    await this.request('delete', path, (client, cb: Callback<void>) => client.remove(path, cb));
+  }
+
+  /**
+   * Ends the session, which deletes its ephemeral nodes. A client closed while not connected
+   * misreads the server's reply to the connect in flight and throws, so such a client closes
+   * its session as soon as it has one (if the server still has it, it would otherwise time out).
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.stopTimers();
-    this.client?.removeAllListeners();
-    this.client?.close();
+    const client = this.client;
     this.client = undefined;
+    if (!client) return;
+    client.removeAllListeners();
+    if (this.connected) client.close();
+    else client.once('connected', () => client.close());
+    this.connected = false;
   }
 
   private open(): void {
@@ -151,7 +196,7 @@ export class ZooKeeperClient {
     for (const waiter of [...this.waiters]) waiter();
     const newSession = this.freshSession;
     this.freshSession = false;
-    this.listener.connected(newSession);
+    this.listener.connected?.(newSession);
   }
 
   private onDisconnected(reason: string): void {
@@ -159,7 +204,7 @@ export class ZooKeeperClient {
     this.connected = false;
     this.stopTimers();
     this.armWatchdog();
-    if (was) this.listener.disconnected(this.dropReason ?? reason);
+    if (was) this.listener.disconnected?.(this.dropReason ?? reason);
     this.dropReason = undefined;
   }
 
@@ -167,7 +212,7 @@ export class ZooKeeperClient {
   private renew(reason: string): void {
     this.connected = false;
     this.stopTimers();
-    this.listener.disconnected(reason);
+    this.listener.disconnected?.(reason);
     this.client?.removeAllListeners();
     this.client?.close();
     this.open();
@@ -209,7 +254,7 @@ export class ZooKeeperClient {
 
   private watchFired(event: zookeeper.Event): void {
     const type = EVENT_TYPES[event.getType()];
-    if (type && !this.closed) this.listener.watchFired({ type, path: event.getPath() });
+    if (type && !this.closed) this.listener.watchFired?.({ type, path: event.getPath() });
   }
 
   private request<T>(
@@ -235,6 +280,7 @@ export class ZooKeeperClient {
     const code = codeOf(error);
     if (code === zookeeper.Exception.NO_AUTH) return this.error('ZK_NO_AUTH', operation, path, 'not allowed (NoAuth): check the digest credentials');
     if (code === zookeeper.Exception.CONNECTION_LOSS) return this.error('ZK_NOT_CONNECTED', operation, path, 'connection lost');
+    if (code === zookeeper.Exception.NODE_EXISTS) return this.error('ZK_NODE_EXISTS', operation, path, 'the node exists');
     return this.error('ZK_FAILED', operation, path, error instanceof Error ? error.message : error.toString());
   }
 
