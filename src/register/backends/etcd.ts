@@ -1,4 +1,5 @@
-import { Etcd3, type IOptions, type Lease } from 'etcd3';
+import type { Etcd3, Lease } from 'etcd3';
+import { createEtcdClient, type EtcdClientOptions } from '../../clients/etcd.js';
 import type { Logger } from 'pino';
 import { messageOf, RegisterError, withTimeout } from '../errors.js';
 import type { Backend } from './backend.js';
@@ -9,8 +10,8 @@ export interface EtcdBackendOptions {
   /** The lease's TTL: how long the key outlives a killed register. */
   ttlSeconds: number;
   callTimeoutMs: number;
-  auth?: IOptions['auth'];
-  credentials?: IOptions['credentials'];
+  auth?: EtcdClientOptions['auth'];
+  tls?: EtcdClientOptions['tls'];
   log: Logger;
 }
 
@@ -31,14 +32,7 @@ export class EtcdBackend implements Backend {
   constructor(private readonly options: EtcdBackendOptions) {
     this.name = `etcd ${options.endpoints.join(',')}`;
     this.location = options.entry.key;
-    this.client = new Etcd3({
-      hosts: options.endpoints,
-      auth: options.auth,
-      credentials: options.credentials,
-      // etcd3 sets no gRPC keepalive: without one a dead connection can look alive for long.
-      grpcOptions: { 'grpc.keepalive_time_ms': 5000, 'grpc.keepalive_timeout_ms': 2000 },
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.callTimeoutMs }),
-    });
+    this.client = createEtcdClient({ endpoints: options.endpoints, auth: options.auth, tls: options.tls, callTimeoutMs: options.callTimeoutMs });
   }
 
   onLost(listener: (reason: string) => void): void {

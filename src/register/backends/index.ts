@@ -16,7 +16,7 @@ const CALL_TIMEOUT_MS = 3000;
 export interface Credentials {
   zkDigest?: string;
   etcdPassword?: string;
-  etcdTls?: { rootCertificate: Buffer; certChain?: Buffer; privateKey?: Buffer };
+  etcdTls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
   consulToken?: string;
 }
 
@@ -32,9 +32,9 @@ export function readCredentials(settings: RegisterSettings, env: NodeJS.ProcessE
     etcdPassword: etcdPasswordRead,
     etcdTls: etcd?.ca
       ? {
-          rootCertificate: readConfiguredFile(etcd.ca, '--etcd-ca'),
-          certChain: etcd.cert ? readConfiguredFile(etcd.cert, '--etcd-cert') : undefined,
-          privateKey: etcd.key ? readConfiguredFile(etcd.key, '--etcd-key') : undefined,
+          ca: readConfiguredFile(etcd.ca, '--etcd-ca'),
+          cert: etcd.cert ? readConfiguredFile(etcd.cert, '--etcd-cert') : undefined,
+          key: etcd.key ? readConfiguredFile(etcd.key, '--etcd-key') : undefined,
         }
       : undefined,
     consulToken: consul ? consulToken({ path: consul.tokenFile, key: '--consul-token-file' }, env) : undefined,
@@ -53,7 +53,7 @@ export function createBackends(settings: RegisterSettings, registration: Registr
   if (etcd) {
     const auth = etcd.user ? { username: etcd.user, password: credentials.etcdPassword ?? '' } : undefined;
     const entry = etcdEntry(registration, etcd.prefix, settings.format);
-    backends.push(new EtcdBackend({ endpoints: etcd.endpoints, entry, ttlSeconds: settings.ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, auth, credentials: credentials.etcdTls, log }));
+    backends.push(new EtcdBackend({ endpoints: etcd.endpoints, entry, ttlSeconds: settings.ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, auth, tls: credentials.etcdTls, log }));
   }
   if (etcd2) {
     const entry = etcdEntry(registration, etcd2.prefix, settings.format);

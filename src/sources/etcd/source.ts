@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { sleep } from '../../util/sleep.js';
-import { createClient, RECONNECT } from './client.js';
+import { createEtcdClient, RECONNECT } from '../../clients/etcd.js';
 import { Connection } from './connection.js';
 import { prefixOf } from './prefixes.js';
 import { PrefixWatch, type PrefixListener, type PrefixWatchContext } from './prefix-watch.js';
@@ -13,6 +13,8 @@ import { etcdSettings, type EtcdSettings } from './settings.js';
 
 /** How long stop() waits for watches to be cancelled before closing the client anyway. */
 const STOP_GRACE_MS = 1000;
+/** A read or status call that takes longer than this is treated as a lost connection. */
+const CALL_DEADLINE_MS = 5000;
 
 /**
  * etcd v3 provider trees. A service is read and watched from its first query (every
@@ -34,7 +36,7 @@ export class EtcdSource implements Source {
   constructor(
     private readonly settings: EtcdSettings,
     log: Logger,
-    private readonly client: Etcd3 = createClient(settings),
+    private readonly client: Etcd3 = createEtcdClient({ ...settings, callTimeoutMs: CALL_DEADLINE_MS }),
   ) {
     const where = settings.endpoints.join(',');
     this.connection = new Connection(where, () => client.maintenance.status(), RECONNECT, log);

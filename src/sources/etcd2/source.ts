@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
-import { RECONNECT } from '../etcd/client.js';
+import { RECONNECT } from '../../clients/etcd.js';
 import { Connection } from '../etcd/connection.js';
 import type { PrefixListener } from '../etcd/prefix-watch.js';
 import { ServiceWatch } from '../etcd/service-watch.js';
