@@ -1,6 +1,6 @@
 import { parseHostPort } from '../../registry/fields.js';
 import type { Provider } from '../../registry/provider.js';
-import { decodeNode, type DecodedNode } from './decode.js';
+import { binderServicePort, decodeNode, type DecodedNode } from './decode.js';
 
 /** The reads a mirror needs; each also arms a watch on what it read. */
 export interface WatchingReader {
@@ -29,6 +29,9 @@ export interface MirrorListener {
  * A new child named `host:port` (zc.zk's layout) is served from its name as soon as the list
  * shows it. Its data is read, and watched, in the background, outside the loop: if the data is
  * one of the other formats, it replaces what the name gave.
+ *
+ * The path's own data is read (and watched) only once a child is a binder instance without a
+ * port: binder's service node, the path itself, then gives the port.
  */
 export class PathMirror {
   /** The services whose providers include this path's. */
@@ -47,6 +50,9 @@ export class PathMirror {
   private readonly backgroundReads = new Map<string, symbol>();
   /** Children deleted since the last listing was sent: a read sent before must not bring them back. */
   private readonly gone = new Set<string>();
+  /** Binder's service node (this path's own data): never needed yet, to be read, or read. */
+  private serviceNode: 'unneeded' | 'dirty' | 'read' = 'unneeded';
+  private servicePort?: number;
   private running?: Promise<boolean>;
   private answered?: { promise: Promise<boolean>; resolve: (ok: boolean) => void };
 
@@ -73,6 +79,13 @@ export class PathMirror {
     void this.sync();
   }
 
+  /** The path's own data changed: binder's service node, read again if it is followed. */
+  ownDataChanged(): void {
+    if (this.serviceNode === 'unneeded') return;
+    this.serviceNode = 'dirty';
+    void this.sync();
+  }
+
   /** A deleted child needs no read to leave: it goes at once. */
   childDeleted(name: string): void {
     this.gone.add(name);
@@ -87,6 +100,7 @@ export class PathMirror {
     this.stale = true;
     this.listing = true;
     for (const name of this.nodes.keys()) this.rearm.add(name);
+    if (this.serviceNode === 'read') this.serviceNode = 'dirty';
   }
 
   /** Resolves once the providers are known (true), or when reading them failed (false). */
@@ -109,7 +123,7 @@ export class PathMirror {
 
   private async run(): Promise<boolean> {
     try {
-      while (this.listing || this.dataDirty.size || this.rearm.size) await this.step();
+      while (this.listing || this.dataDirty.size || this.rearm.size || this.serviceNode === 'dirty') await this.step();
     } catch (error) {
       this.failed(error as Error);
       this.answer(false);
@@ -134,6 +148,7 @@ export class PathMirror {
   }
 
   private async step(): Promise<void> {
+    if (this.serviceNode === 'dirty') await this.readServiceNode();
     const listed = this.listing ? await this.list() : undefined;
     const dropped = listed ? this.dropUnlisted(listed) : 0;
     const named = listed ? this.serveFromNames(listed) : 0;
@@ -157,6 +172,18 @@ export class PathMirror {
       changed = this.apply(name, data[i]) || changed;
     });
     if (changed) this.listener.changed(this);
+  }
+
+  /** Reads (and watches) the service node's port, then every child again, to decode them with it. */
+  private async readServiceNode(): Promise<void> {
+    this.serviceNode = 'read';
+    try {
+      this.servicePort = binderServicePort(await this.reader.data(this.path, false));
+    } catch (error) {
+      this.serviceNode = 'dirty';
+      throw error;
+    }
+    for (const name of this.nodes.keys()) this.dataDirty.add(name);
   }
 
   private async list(): Promise<Set<string>> {
@@ -226,12 +253,18 @@ export class PathMirror {
   private apply(name: string, data: Buffer | undefined): boolean {
     if (this.gone.has(name)) return false;
     if (data === undefined) return this.nodes.delete(name);
-    const decoded = decodeNode(name, data, this.origin(name));
-    if (!Array.isArray(decoded)) this.listener.skipped(this.childPath(name), decoded.error);
+    const decoded = decodeNode(name, data, this.origin(name), this.servicePort);
+    if (!Array.isArray(decoded)) this.noProvider(name, decoded);
     // An unchanged child keeps its objects: those are what the registry holds already.
     if (sameDecoded(this.nodes.get(name), decoded)) return false;
     this.nodes.set(name, decoded);
     return true;
+  }
+
+  /** A binder instance without a port first waits for the service node's; anything else is skipped with a warning. */
+  private noProvider(name: string, decoded: { error: string; needsServicePort?: boolean }): void {
+    if (decoded.needsServicePort && this.serviceNode !== 'read') this.serviceNode = 'dirty';
+    else this.listener.skipped(this.childPath(name), decoded.error);
   }
 
   private origin(name: string): string {

@@ -188,7 +188,9 @@ export class ZooKeeperSource implements Source, MirrorListener {
   private watchFired(event: WatchEvent): void {
     this.watchEvents++;
     if (this.listing?.watches(event.path)) this.refreshListing();
-    this.mirrors.get(event.path)?.childrenChanged();
+    const mirror = this.mirrors.get(event.path);
+    if (mirror && event.type === 'data') mirror.ownDataChanged();
+    else mirror?.childrenChanged();
     const slash = event.path.lastIndexOf('/');
     const parent = this.mirrors.get(event.path.slice(0, slash) || '/');
     const child = event.path.slice(slash + 1);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeNode } from '../../../src/sources/zookeeper/decode.js';
+import { binderServicePort, decodeNode } from '../../../src/sources/zookeeper/decode.js';
 
 const ORIGIN = 'zookeeper:/api/providers/node';
 
 /** Providers as `host port` (`endpoint name` when set), for short table rows. */
-function decoded(name: string, data?: string): string[] | string {
-  const result = decodeNode(name, data === undefined ? undefined : Buffer.from(data), ORIGIN);
+function decoded(name: string, data?: string, servicePort?: number): string[] | string {
+  const result = decodeNode(name, data === undefined ? undefined : Buffer.from(data), ORIGIN, servicePort);
   if (!Array.isArray(result)) return `error: ${result.error}`;
   return result.map((p) => [p.endpoint, p.host, p.port, p.priority, p.weight, p.tags.join('+')].filter((v) => v !== undefined && v !== '').join(' '));
 }
@@ -56,6 +56,25 @@ describe('ZooKeeper node decoding', () => {
   for (const [title, name, data, expected] of cases) {
     it(title, () => assert.deepEqual(decoded(name, data), expected));
   }
+
+  const loadBalancer = JSON.stringify({ type: 'load_balancer', load_balancer: { address: '10.0.0.1', ports: [8080, 8443] } });
+  const host = JSON.stringify({ type: 'host', host: { address: '10.0.0.2' } });
+  const binderCases: [string, string, number | undefined, string[] | string][] = [
+    ['binder load_balancer: one provider per port', loadBalancer, 9000, ['10.0.0.1 8080 10 1', '10.0.0.1 8443 10 1']],
+    ['binder host: the service node\'s port', host, 9000, ['10.0.0.2 9000 10 1']],
+    ['binder host with no port anywhere', host, undefined, 'error: binder host instance has no port, and its service node gives none'],
+    ['binder instance with a bad address', JSON.stringify({ type: 'host', host: { address: 'not an address!' } }), 9000, 'error: binder host instance: host "not an address!" is not an address or hostname'],
+  ];
+  for (const [title, data, servicePort, expected] of binderCases) {
+    it(title, () => assert.deepEqual(decoded('a0b1c2', data, servicePort), expected));
+  }
+
+  it("reads the port of binder's service node, and nothing from other data", () => {
+    assert.equal(binderServicePort(Buffer.from('{"type":"service","service":{"srvce":"_api","proto":"_tcp","port":8080}}')), 8080);
+    assert.equal(binderServicePort(Buffer.from('{"type":"service","service":{"srvce":"_api","proto":"_tcp"}}')), undefined);
+    assert.equal(binderServicePort(Buffer.from('{"pid":1}')), undefined);
+    assert.equal(binderServicePort(undefined), undefined);
+  });
 
   it('keeps where each provider came from', () => {
     const result = decodeNode('10.0.0.1:80', undefined, ORIGIN);

@@ -147,3 +147,49 @@ describe('ZooKeeper source: digest authentication', () => {
     }
   });
 });
+
+describe("ZooKeeper source: Joyent registrar's layout, as binder reads it", () => {
+  let zk: ZooKeeperServer;
+  let registrar: ZooKeeperTestClient;
+  let bridge: BridgeProcess;
+  const service = (port?: number) => JSON.stringify({ type: 'service', service: { srvce: '_api', proto: '_tcp', ...(port ? { port } : {}) } });
+
+  before(async () => {
+    zk = await startZooKeeper();
+    registrar = await connectZooKeeper(zk.address);
+    // registrar's tree for binder's api.service.local: the service node, its instances below it.
+    await registrar.create('/local/service/api', service(8080));
+    await registrar.create('/local/service/api/2d8b4c1e', JSON.stringify({ type: 'load_balancer', load_balancer: { address: '10.0.6.1', ports: [8081] } }), 'ephemeral');
+    await registrar.create('/local/service/api/7f0e9a3b', JSON.stringify({ type: 'host', host: { address: '10.0.6.2' } }), 'ephemeral');
+    await registrar.create('/local/service/portless', service());
+    await registrar.create('/local/service/portless/5c2d7e10', JSON.stringify({ type: 'host', host: { address: '10.0.6.3' } }), 'ephemeral');
+    bridge = await startBridge(zkArgs(zk.address, '/local/service/{service}'));
+  });
+  after(async () => {
+    await bridge?.stop();
+    await registrar?.close();
+    await zk?.stop();
+  });
+
+  it("answers load_balancer instances at their ports, host instances at the service node's port", async () => {
+    assert.deepEqual(await ask(bridge.address, 'api.service.local', 'SRV'), { status: 'NOERROR', records: [`10 1 8081 ${addr('10.0.6.1')}`, `10 1 8080 ${addr('10.0.6.2')}`].sort() });
+    assert.deepEqual(await ask(bridge.address, 'api.service.local', 'A'), { status: 'NOERROR', records: ['10.0.6.1', '10.0.6.2'] });
+  });
+
+  it("follows the service node: a new port there moves the host instances, and new instances are served", async () => {
+    await ask(bridge.address, 'api.service.local', 'SRV');
+    await registrar.setData('/local/service/api', service(9090));
+    await answerBecomes(bridge.address, 'api.service.local', 'SRV', { status: 'NOERROR', records: [`10 1 8081 ${addr('10.0.6.1')}`, `10 1 9090 ${addr('10.0.6.2')}`] });
+    await registrar.create('/local/service/api/c4a1d2e9', JSON.stringify({ type: 'host', host: { address: '10.0.6.4' } }), 'ephemeral');
+    await answerBecomes(bridge.address, 'api.service.local', 'SRV', {
+      status: 'NOERROR',
+      records: [`10 1 8081 ${addr('10.0.6.1')}`, `10 1 9090 ${addr('10.0.6.2')}`, `10 1 9090 ${addr('10.0.6.4')}`],
+    });
+  });
+
+  it('skips an instance when neither it nor its service node gives a port, with a warning naming it', async () => {
+    assert.equal((await ask(bridge.address, 'portless.service.local', 'SRV')).status, 'NXDOMAIN');
+    await logShows(bridge.output, '/local/service/portless/5c2d7e10');
+    await logShows(bridge.output, 'binder host instance has no port, and its service node gives none');
+  });
+});
