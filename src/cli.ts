@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type Config } from './config/load.js';
-import { serveOptions } from './config/schema.js';
+import { allFlags } from './config/schema.js';
 import { reloadOnSignal, type Reloadable } from './lifecycle/reload-signal.js';
 import { createLogger } from './log.js';
 import { addDoctorOptions, doctor } from './ops/cli/doctor.js';
@@ -11,10 +11,7 @@ import { lookupCommand } from './ops/cli/lookup.js';
 import { lsCommand } from './ops/cli/ls.js';
 import { addRegisterCommand } from './register/command.js';
 import type { Logger } from 'pino';
-import { startBridge } from './serve.js';
-import { createSources } from './sources/index.js';
-import { startPrimary } from './cluster/primary.js';
-import { startWorker } from './cluster/worker.js';
+import { prepareInstances } from './sources/index.js';
 import { workerCount } from './cluster/count.js';
 
 /** Bad usage or configuration: nothing was started. */
@@ -22,9 +19,9 @@ const EXIT_CONFIG = 2;
 
 function addServeOptions(command: Command): Command {
   command.option('--config <FILE>', 'YAML file with any of the options below');
-  for (const [name, spec] of Object.entries(serveOptions)) {
+  for (const [name, spec] of allFlags) {
     const option = new Option(spec.arg ? `--${name} <${spec.arg}>` : `--${name}`, spec.help);
-    if ('repeatable' in spec && spec.repeatable) option.argParser((value: string, previous?: string[]) => [...(previous ?? []), value]);
+    if (spec.repeatable) option.argParser((value: string, previous?: string[]) => [...(previous ?? []), value]);
     command.addOption(option);
   }
   return command;
@@ -34,7 +31,7 @@ function addServeOptions(command: Command): Command {
 function flagsOf(command: Command): Record<string, unknown> {
   const values = command.opts();
   const flags: Record<string, unknown> = {};
-  for (const name of Object.keys(serveOptions)) {
+  for (const name of allFlags.keys()) {
     const camel = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (values[camel] !== undefined) flags[name] = values[camel];
   }
@@ -68,9 +65,11 @@ async function serve(command: Command): Promise<void> {
   else process.once('SIGINT', () => void stop('SIGINT'));
 }
 
-function startServing(config: Config, log: Logger, workers: number): Promise<Reloadable & { close(): Promise<void> }> {
-  if (workers <= 1) return startBridge(config, log);
-  return cluster.isPrimary ? startPrimary(config, log, workers) : startWorker(config, log);
+/** The serving code (and the libraries it needs) is loaded only to serve: `--help`, `check`, `ls` start faster. */
+async function startServing(config: Config, log: Logger, workers: number): Promise<Reloadable & { close(): Promise<void> }> {
+  if (workers <= 1) return (await import('./serve.js')).startBridge(config, log);
+  if (cluster.isPrimary) return (await import('./cluster/primary.js')).startPrimary(config, log, workers);
+  return (await import('./cluster/worker.js')).startWorker(config, log);
 }
 
 /** Prints every configuration problem, naming its key, and exits 2: nothing was started. */
@@ -81,9 +80,8 @@ function exitForConfig(error: ConfigError): never {
 
 async function check(command: Command): Promise<void> {
   const config = configOf(command);
-  // Sources check their own settings (hosts, templates, secret files) when made; none is started.
-  const sources = createSources(config, createLogger('silent'));
-  await Promise.all(sources.map((source) => source.stop()));
+  // Each source kind checks its own settings (secret and TLS files); no source is made.
+  prepareInstances(config.sources);
   process.stdout.write(`configuration is valid: listening on ${config.listen.host}:${config.listen.port}, domain ${config.domain}\n`);
 }
 

@@ -9,10 +9,9 @@ import { SourceSet, type SourceReload } from './lifecycle/source-set.js';
 import type { Metrics } from './ops/metrics.js';
 import { startOpsServer } from './ops/ops-server.js';
 import { Registry, type RegistryOptions } from './registry/registry.js';
-import type { Source } from './registry/source.js';
 import type { TcpListener } from './server/tcp.js';
 import type { UdpListener } from './server/udp.js';
-import { createSources } from './sources/index.js';
+import { createSources, type SourceInstance } from './sources/index.js';
 
 /** A running bridge: its parts, for the HTTP side and tests, and how to stop it. */
 export interface Bridge {
@@ -44,10 +43,10 @@ export function registryOptions(config: Config): RegistryOptions {
 }
 
 /** One process doing everything: sources, registry, DNS path. */
-export async function startBridge(config: Config, log: Logger, sources: Source[] = createSources(config, log)): Promise<Bridge> {
-  const registry = new Registry(sources, registryOptions(config));
+export async function startBridge(config: Config, log: Logger, sources?: SourceInstance[]): Promise<Bridge> {
+  const registry = new Registry(sources ?? (await createSources(config.sources, log)), registryOptions(config));
   const dns = createDnsPath(config, registry, log);
-  const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
+  const sourceSet = new SourceSet(registry, config, log);
   dns.metrics.watchSources(registry);
   const health = startHealthChecks(registry, config, log, dns.metrics.registry);
   registry.start();
@@ -62,7 +61,7 @@ export async function startBridge(config: Config, log: Logger, sources: Source[]
     await Promise.all([dns.close(), registry.stop()]);
     throw error;
   });
-  log.info({ listen: config.listen, domain: config.domain, upstreams: config.upstreams, sources: sources.map((s) => s.name) }, 'dnsbridge listening');
+  log.info({ listen: config.listen, domain: config.domain, upstreams: config.upstreams, sources: registry.sources.map((s) => s.name) }, 'dnsbridge listening');
   const bridge: Bridge = {
     config,
     registry,
@@ -72,7 +71,7 @@ export async function startBridge(config: Config, log: Logger, sources: Source[]
     tcp: dns.tcp,
     http: ops.address,
     async reload(next) {
-      const sourcesPlan = sourceSet.prepare(next);
+      const sourcesPlan = await sourceSet.prepare(next);
       const dnsResult = dns.reload(next);
       const sourcesResult = await sourcesPlan.apply();
       health.configure(new HealthSettings(next));

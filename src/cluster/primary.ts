@@ -10,9 +10,8 @@ import { SourceSet, type SourceReload } from '../lifecycle/source-set.js';
 import { registerSourceMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/ops-server.js';
 import { Registry } from '../registry/registry.js';
-import type { Source } from '../registry/source.js';
 import { registryOptions } from '../serve.js';
-import { createSources } from '../sources/index.js';
+import { createSources, type SourceInstance } from '../sources/index.js';
 import { WorkerHub, type WorkerChannel } from './hub.js';
 import type { PrimaryMessage, WorkerMessage } from './messages.js';
 
@@ -32,8 +31,8 @@ export interface Primary {
 /** A worker that dies this soon after starting is crash-looping: not restarted, the bridge exits. */
 const MIN_WORKER_LIFE_MS = 5000;
 
-export async function startPrimary(config: Config, log: Logger, workers: number, sources: Source[] = createSources(config, log)): Promise<Primary> {
-  const registry = new Registry(sources, registryOptions(config));
+export async function startPrimary(config: Config, log: Logger, workers: number, sources?: SourceInstance[]): Promise<Primary> {
+  const registry = new Registry(sources ?? (await createSources(config.sources, log)), registryOptions(config));
   const hub = new WorkerHub(registry);
   // Only the source figures here: the query figures come summed from the workers.
   const sourceMetrics = new PromRegistry();
@@ -41,7 +40,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
   // Checks run here, once per bridge: their results reach the workers as registry changes.
   const health = startHealthChecks(registry, config, log, sourceMetrics);
   const aggregator = new AggregatorRegistry();
-  const sourceSet = new SourceSet(registry, config, (next) => createSources(next, log));
+  const sourceSet = new SourceSet(registry, config, log);
   let current = config;
   let stopping = false;
   registry.start();
@@ -61,7 +60,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
     return new Promise((resolve) => worker.on('message', (m: { kind?: string }) => m?.kind === 'dnsbridge:listening' && resolve(worker)));
   };
   await Promise.all(Array.from({ length: workers }, fork));
-  log.info({ listen: config.listen, domain: config.domain, workers, sources: sources.map((s) => s.name) }, 'dnsbridge listening');
+  log.info({ listen: config.listen, domain: config.domain, workers, sources: registry.sources.map((s) => s.name) }, 'dnsbridge listening');
   const metricsText = async () => {
     const [summed, own] = await Promise.all([aggregator.clusterMetrics(), sourceMetrics.metrics()]);
     return `${summed}\n${own}`;
@@ -75,7 +74,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
     http: ops.address,
     metricsText,
     async reload(next) {
-      const plan = sourceSet.prepare(next);
+      const plan = await sourceSet.prepare(next);
       hub.broadcast({ kind: 'dnsbridge:reload' });
       const result = await plan.apply();
       health.configure(new HealthSettings(next));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { parse as parseYaml } from 'yaml';
@@ -6,11 +6,15 @@ import type { z } from 'zod';
 import { formatEndpoint, type Endpoint } from '../forward/endpoint.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { resolvConfNameservers } from './resolv-conf.js';
-import { envName, serveOptions, serveSchema, type ServeSettings } from './schema.js';
+import { allFlags, envName, serveOptions, serveSchema, sourceFlags, type ServeSettings } from './schema.js';
+import { sourceInstances } from './instances.js';
+import type { InstanceConfig } from '../sources/index.js';
 
 export interface Config extends ServeSettings {
   /** The upstreams actually used: --upstream, or resolv.conf's nameservers. */
   upstreams: Endpoint[];
+  /** Every source instance: those of the flag shorthands first, then the `sources:` entries. */
+  sources: InstanceConfig[];
 }
 
 export interface ConfigSources {
@@ -23,7 +27,7 @@ export interface ConfigSources {
 }
 
 /** The three places an option can come from, lowest precedence first. */
-interface Layers {
+export interface Layers {
   file: Record<string, unknown>;
   env: Record<string, unknown>;
   flags: Record<string, unknown>;
@@ -33,27 +37,22 @@ interface Layers {
 export function loadConfig(sources: ConfigSources): Config {
   const layers: Layers = { file: readConfigFile(sources.file), env: fromEnv(sources.env), flags: definedOnly(sources.flags) };
   const merged: Record<string, unknown> = { ...layers.file, ...layers.env, ...layers.flags };
-  const missing = missingRegistryFile(merged.file, layers, sources.file);
-  const parsed = serveSchema.safeParse(merged);
+  const core = Object.fromEntries(Object.entries(merged).filter(([key]) => !sourceFlags.has(key) && key !== 'sources'));
+  const parsed = serveSchema.safeParse(core);
+  const instances = sourceInstances(merged, layers, sources.file);
   if (!parsed.success) {
-    throw new ConfigError([...parsed.error.issues.flatMap((issue) => describeIssue(issue, layers, sources.file)), ...(missing ? [missing] : [])]);
+    throw new ConfigError([...parsed.error.issues.flatMap((issue) => describeIssue(issue, layers, sources.file)), ...instances.problems]);
   }
   const settings = parsed.data;
   const upstreams = settings.upstream ?? resolvConfNameservers(sources.resolvConf);
   const upstreamKey = settings.upstream ? keyOf('upstream', layers, sources.file) : `nameserver in ${sources.resolvConf ?? '/etc/resolv.conf'}`;
   const problems = [
-    missing,
+    ...instances.problems,
     loopProblem(settings.listen, upstreams, upstreamKey),
     ...[...settings.zone].map(([zone, servers]) => loopProblem(settings.listen, servers, `${keyOf('zone', layers, sources.file)} ${zone}`)),
   ].filter((problem) => problem !== undefined);
   if (problems.length) throw new ConfigError(problems);
-  return { ...settings, upstreams };
-}
-
-/** Checked apart from the schema, so it is reported along with every other problem. */
-function missingRegistryFile(path: unknown, layers: Layers, file: string | undefined): ConfigProblem | undefined {
-  if (typeof path !== 'string' || path === '' || existsSync(path)) return undefined;
-  return { key: keyOf('file', layers, file), message: `${path} does not exist` };
+  return { ...settings, upstreams, sources: instances.instances };
 }
 
 /** One problem per bad option, named the way the user gave it, with the value that was refused. */
@@ -67,13 +66,13 @@ function describeIssue(issue: z.core.$ZodIssue, layers: Layers, file: string | u
   return [{ key: keyOf(option, layers, file), message: withValue(issue.message, value) }];
 }
 
-function withValue(message: string, value: unknown): string {
+export function withValue(message: string, value: unknown): string {
   const shown = JSON.stringify(value);
   return shown === undefined || message.includes(String(value)) ? message : `${message} (got ${shown})`;
 }
 
 /** `--ttl`, `DNSBRIDGE_TTL` or `"ttl" in FILE`: where the value that counts came from. */
-function keyOf(option: string, layers: Layers, file: string | undefined): string {
+export function keyOf(option: string, layers: Layers, file: string | undefined): string {
   if (option in layers.flags) return `--${option}`;
   if (option in layers.env) return envName(option);
   if (option in layers.file) return `"${option}" in ${file}`;
@@ -103,7 +102,7 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
 
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(serveOptions)) {
+  for (const key of allFlags.keys()) {
     const value = env[envName(key)];
     if (value !== undefined && value !== '') values[key] = value;
   }

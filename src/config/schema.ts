@@ -3,13 +3,9 @@ import { isValidName } from '../dns/names.js';
 import { parseEndpoint, parseServer, type Endpoint } from '../forward/endpoint.js';
 import { checkKindOption, serviceChecksOption } from '../health/options.js';
 import { parseCidr } from '../server/acl.js';
-
-/** A list given as YAML sequence, or as one comma-separated string (flags, environment). */
-const list = z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).transform((value) =>
-  (Array.isArray(value) ? value.map(String) : value.split(','))
-    .map((item) => item.trim())
-    .filter(Boolean),
-);
+import { kinds } from '../sources/index.js';
+import type { SourceKind } from '../sources/kind.js';
+import { flag, integer, list } from './values.js';
 
 function endpoint(defaultPort?: number) {
   return z.string().transform((text, ctx): Endpoint => {
@@ -68,26 +64,21 @@ const cidrs = list.superRefine((items, ctx) => {
   }
 });
 
-/** A whole number given as a number (YAML) or digits (flags, environment); '' is not 0. */
-const integer = (min: number, max: number) =>
-  z.unknown().transform((value, ctx) => {
-    const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (Number.isInteger(number) && number >= min && number <= max) return number;
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a whole number from ${min} to ${max}` });
-    return z.NEVER;
-  });
-const templates = list.pipe(z.array(z.string().refine((t) => t.includes('{service}'), 'must contain {service}')));
-const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+interface OptionSpec {
+  schema: z.ZodType;
+  arg: string;
+  help: string;
+  repeatable?: boolean;
+}
 
 /**
- * Every `serve` option: the YAML key and the flag share a name; the environment variable is
- * DNSBRIDGE_ + the name in upper case with '_' for '-'. Secrets are not here: they come
- * only from the environment or files (see sources' READMEs).
+ * Every `serve` option but the sources': the YAML key and the flag share a name; the
+ * environment variable is DNSBRIDGE_ + the name in upper case with '_' for '-'. Secrets are
+ * not here: they come only from the environment or files (see sources' READMEs).
  */
 export const serveOptions = {
   listen: { schema: endpoint().prefault('127.0.0.1:1053'), arg: 'HOST:PORT', help: 'UDP and TCP address to answer on' },
   domain: { schema: domainName.default('service.local'), arg: 'NAME', help: 'our zone: <service>.<domain>' },
-  file: { schema: z.string().min(1).optional(), arg: 'PATH', help: 'YAML registry file, reloaded when it changes' },
   upstream: { schema: dnsServers.optional(), arg: 'HOST:PORT,...', help: 'resolvers for other names (default: /etc/resolv.conf)' },
   zone: { schema: zones.default(new Map([['consul', [{ host: '127.0.0.1', port: 8600 }]]])), arg: 'NAME=HOST:PORT', help: 'forward a zone to its own servers (repeatable)', repeatable: true },
   ttl: { schema: integer(0, 86400).default(5), arg: 'SECONDS', help: 'TTL of our answers' },
@@ -97,21 +88,6 @@ export const serveOptions = {
   'rate-limit': { schema: integer(0, 1_000_000).default(0), arg: 'PER_SECOND', help: 'UDP answers per second per client /24 (IPv6 /56); 0 = unlimited' },
   'rate-limit-slip': { schema: integer(0, 10).default(2), arg: 'N', help: 'every Nth limited query gets an empty TC=1 answer (retry over TCP); 0 = drop all' },
   'cache-size': { schema: integer(100, 10_000_000).default(100_000), arg: 'ENTRIES', help: 'answers kept in memory' },
-  zookeeper: { schema: z.string().min(1).optional(), arg: 'HOSTS[/CHROOT]', help: 'ZooKeeper connection string' },
-  'zk-path': { schema: templates.default(['/{service}/providers']), arg: 'TEMPLATE', help: 'ZooKeeper provider path (repeatable)', repeatable: true },
-  etcd: { schema: list.pipe(z.array(z.url())).optional(), arg: 'URL,...', help: 'etcd v3 endpoints' },
-  'etcd-prefix': { schema: templates.default(['/{service}/providers/']), arg: 'TEMPLATE', help: 'etcd key prefix (repeatable)', repeatable: true },
-  'etcd-user': { schema: z.string().min(1).optional(), arg: 'NAME', help: 'etcd user; password from DNSBRIDGE_ETCD_PASSWORD or --etcd-password-file' },
-  'etcd-password-file': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'file holding the etcd password' },
-  'etcd-ca': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'CA bundle for etcd TLS' },
-  'etcd-cert': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'client certificate for etcd TLS' },
-  'etcd-key': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'client key for etcd TLS' },
-  etcd2: { schema: list.pipe(z.array(z.url())).optional(), arg: 'URL,...', help: 'etcd endpoints serving the v2 API (--enable-v2)' },
-  'etcd2-prefix': { schema: templates.default(['/{service}/providers']), arg: 'TEMPLATE', help: 'etcd v2 directory (repeatable)', repeatable: true },
-  'zk-digest-file': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'file holding user:password for ZooKeeper digest auth (or DNSBRIDGE_ZK_DIGEST)' },
-  'zk-session-timeout': { schema: integer(1000, 120_000).default(10_000), arg: 'MS', help: 'ZooKeeper session timeout asked for (the server may bound it)' },
-  consul: { schema: z.url().optional(), arg: 'URL', help: 'Consul HTTP API, adds its passing instances' },
-  'consul-token-file': { schema: z.string().min(1).optional(), arg: 'PATH', help: 'Consul ACL token file (or CONSUL_HTTP_TOKEN)' },
   preload: { schema: flag.default(false), arg: '', help: 'load every service a source lists at start and follow the listing; /readyz waits for it' },
   'health-check': { schema: checkKindOption.prefault('off'), arg: 'tcp|http:/PATH|off', help: "the bridge's own check of every queried service's providers" },
   'health-interval': { schema: integer(100, 3_600_000).default(5000), arg: 'MS', help: 'time between two checks of one provider' },
@@ -122,7 +98,7 @@ export const serveOptions = {
   workers: { schema: integer(0, 64).default(0), arg: 'N', help: 'DNS worker processes sharing the sockets; 0 = one per core (up to 8), 1 = a single process' },
   'log-level': { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), arg: 'LEVEL', help: 'log level' },
   'query-log': { schema: flag.default(false), arg: '', help: 'log every query' },
-} satisfies Record<string, { schema: z.ZodType; arg: string; help: string; repeatable?: boolean }>;
+} satisfies Record<string, OptionSpec>;
 
 export type ServeOptionName = keyof typeof serveOptions;
 
@@ -138,7 +114,23 @@ export function envName(key: string): string {
   return `DNSBRIDGE_${key.toUpperCase().replace(/-/g, '_')}`;
 }
 
-/** An option named all the ways it can be given, for a problem found after the options merged. */
-export function optionLabel(key: string): string {
-  return `--${key} (${envName(key)}, "${key}" in the config file)`;
+/**
+ * The sources' shorthand flags (`--zookeeper`, `--zk-path`, `--etcd`, ...), each one option of
+ * its kind's single flag-made instance. They are also top-level YAML keys and DNSBRIDGE_ variables.
+ */
+export const sourceFlags: ReadonlyMap<string, { kind: SourceKind; option: string } & OptionSpec> = new Map(
+  kinds.flatMap((kind) => Object.entries(kind.options).map(([option, spec]) => [spec.flag, { ...spec, kind, option }] as const)),
+);
+
+/** Every flag `serve`, `check` and `doctor` take, by name. */
+export const allFlags: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([...Object.entries(serveOptions), ...sourceFlags]);
+
+/** A kind's options as one object, defaults filled in. */
+export function kindSchema(kind: SourceKind): z.ZodObject {
+  return z.object(Object.fromEntries(Object.entries(kind.options).map(([option, spec]) => [option, spec.schema])));
 }
+
+/** An instance name or datacenter label: one DNS label, as it may appear in names and metrics labels. */
+export const label = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/i, 'must be letters, digits, - and _ (one DNS label)');

@@ -1,15 +1,15 @@
 import type { HealthFigures } from '../health/monitor.js';
 import type { CheckStatus } from '../health/state.js';
 import type { Provider } from '../registry/provider.js';
-import type { EnsureResult, SourceStatus } from '../registry/source.js';
+import type { EnsureResult, InstanceStatus } from '../registry/source.js';
 import type { Change } from './changes.js';
 import { readiness } from './readiness.js';
 
 /** What the HTTP side reads from the registry (the `Registry` in the process that runs the sources). */
 export interface RegistryReader {
   serviceNames(): string[];
-  providersBySource(service: string): { source: string; providers: readonly Provider[] }[];
-  statuses(): SourceStatus[];
+  providers(service: string): readonly Provider[];
+  statuses(): InstanceStatus[];
   ensure(service: string): Promise<EnsureResult>;
 }
 
@@ -25,9 +25,8 @@ export interface CacheFigures {
   misses: number;
 }
 
-/** A provider with where it came from and whether its source is live. */
+/** A provider with where it came from (its `source` instance and `datacenter`) and whether its source is live. */
 export interface ProviderJson extends Provider {
-  source: string;
   /** `stale`: its source lost the registry; the provider is what it last read. */
   health: 'live' | 'stale';
   /** The bridge's own check of it, when its service is checked (`--health-check`). */
@@ -42,7 +41,7 @@ export interface ServiceJson {
 export interface StatusJson {
   ready: boolean;
   readiness: string[];
-  sources: (SourceStatus & { stale: boolean })[];
+  sources: (InstanceStatus & { stale: boolean })[];
   /** Null where the cache lives in worker processes. */
   cache: (CacheFigures & { hitRatio: number | null }) | null;
   changes: readonly Change[];
@@ -52,12 +51,10 @@ export interface StatusJson {
 
 export function serviceJson(registry: RegistryReader, name: string, health?: HealthReader, statuses = registry.statuses()): ServiceJson {
   const connected = new Set(statuses.filter((s) => s.state === 'connected').map((s) => s.name));
-  const providers = registry.providersBySource(name).flatMap(({ source, providers }) =>
-    providers.map((p): ProviderJson => {
-      const check = health?.statusOf(name, p);
-      return { ...p, source, health: connected.has(source) ? 'live' : 'stale', ...(check ? { check } : {}), ...(check?.reason ? { unhealthy: check.reason } : {}) };
-    }),
-  );
+  const providers = registry.providers(name).map((p): ProviderJson => {
+    const check = health?.statusOf(name, p);
+    return { ...p, health: connected.has(p.source) ? 'live' : 'stale', ...(check ? { check } : {}), ...(check?.reason ? { unhealthy: check.reason } : {}) };
+  });
   return { name, providers };
 }
 

@@ -1,4 +1,4 @@
-import type { SourceStatus } from '../registry/source.js';
+import type { InstanceStatus } from '../registry/source.js';
 
 export interface Readiness {
   ready: boolean;
@@ -12,7 +12,7 @@ export interface Readiness {
  * ready and says so. A source that never synced would make us answer NXDOMAIN for live services;
  * a preloading one is ready once it has loaded every service of its first listing.
  */
-export function readiness(listening: boolean, statuses: readonly SourceStatus[]): Readiness {
+export function readiness(listening: boolean, statuses: readonly InstanceStatus[]): Readiness {
   const lines = statuses.map(describe);
   const synced = statuses.every(hasSynced);
   if (!listening) lines.unshift('not listening: shutting down or not started');
@@ -20,11 +20,11 @@ export function readiness(listening: boolean, statuses: readonly SourceStatus[])
 }
 
 /** A preloading source must also have loaded every service of its first listing. */
-function hasSynced(status: SourceStatus): boolean {
+function hasSynced(status: InstanceStatus): boolean {
   return (status.synced || status.lastSync !== undefined) && (status.preload?.done ?? true);
 }
 
-function describe(status: SourceStatus): string {
+function describe(status: InstanceStatus): string {
   const why = status.detail ? `: ${status.detail}` : '';
   const preload = status.preload;
   if (preload && !preload.done) return `${status.name}: preloading, ${preload.loaded} of ${preload.listed} services loaded (${status.state})${why}`;

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { createLogger } from '../log.js';
 import { parseRegisterOptions, registerOptions } from './options.js';
-import { runRegister } from './run.js';
 
 /**
  * Adds `dnsbridge register` to the CLI. Bad options throw a ConfigError naming the flag,
@@ -17,6 +16,8 @@ export function addRegisterCommand(program: Command): void {
   }
   command.action(async (operands: string[], _options: unknown, self: Command) => {
     const settings = parseRegisterOptions(flagsOf(self), operands);
+    // Loaded here, not at start: it brings every registry library.
+    const { runRegister } = await import('./run.js');
     const code = await runRegister(settings, createLogger(settings.logLevel));
     process.exit(code);
   });

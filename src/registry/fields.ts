@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import { isValidName } from '../dns/names.js';
-import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type Provider } from './provider.js';
+import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type SourceProvider } from './provider.js';
 
 /** A provider, or why the entry cannot be one. Every source's decoder returns this. */
-export type Decoded = Provider | { error: string };
+export type Decoded = SourceProvider | { error: string };
 
 /** Normalises a host: an IP address as is (no brackets), a hostname lowercased; undefined if neither. */
 export function normaliseHost(host: string): string | undefined {
@@ -38,7 +38,7 @@ export function fromHostPort(text: string, origin: string): Decoded {
  * Builds a provider from `{host|address, port, priority?, weight?, tags?}`, the shape most
  * registries' JSON shares; `defaults` supplies what a format implies (SkyDNS priority 10).
  */
-export function fromFields(data: Record<string, unknown>, origin: string, defaults: Partial<Provider> = {}): Decoded {
+export function fromFields(data: Record<string, unknown>, origin: string, defaults: Partial<SourceProvider> = {}): Decoded {
   const rawHost = data.host ?? data.address;
   if (typeof rawHost !== 'string') return { error: 'no "host" or "address" string' };
   const host = normaliseHost(rawHost);

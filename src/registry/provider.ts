@@ -1,5 +1,5 @@
-/** One provider of a service, as every source decodes it: the neutral record the zone answers from. */
-export interface Provider {
+/** One provider of a service, as a source decodes it: the neutral record the zone answers from. */
+export interface SourceProvider {
   /** IPv4 or IPv6 address, or a hostname (lowercased, no trailing dot). */
   host: string;
   port: number;
@@ -12,13 +12,34 @@ export interface Provider {
   ttl?: number;
   /** Where it came from, for operators: e.g. `zookeeper:/api/providers/10.0.0.1:80`. */
   origin: string;
-  /** The name of the source that delivered it; set by the registry. */
-  source?: string;
+}
+
+/** A provider as the registry holds it: stamped with the source instance it came from. */
+export interface Provider extends SourceProvider {
+  /** The source instance's name (`zk-east`; the kind's name for a flag's instance). */
+  source: string;
+  /** The source instance's datacenter label, when it has one. */
+  datacenter?: string;
   /**
    * Set by the bridge's own health check (src/health/) on a copy of a provider that failed it
    * `fall` times in a row: why it is left out of answers. Sources never set it.
    */
   unhealthy?: string;
+}
+
+/** True when two providers would be answered and shown alike. */
+export function sameProvider(a: SourceProvider, b: SourceProvider): boolean {
+  return (
+    a.host === b.host &&
+    a.port === b.port &&
+    a.priority === b.priority &&
+    a.weight === b.weight &&
+    a.endpoint === b.endpoint &&
+    a.ttl === b.ttl &&
+    a.origin === b.origin &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((tag, i) => tag === b.tags[i])
+  );
 }
 
 /** SRV defaults: priority 10 as CoreDNS's etcd plugin, weight 1 as Consul. */

@@ -1,6 +1,7 @@
+import type { SourceInstance } from '../sources/index.js';
 import { Preloader } from './preload.js';
-import type { Provider } from './provider.js';
-import type { EnsureResult, ProviderSink, Source, SourceStatus } from './source.js';
+import { sameProvider, type Provider, type SourceProvider } from './provider.js';
+import type { EnsureResult, InstanceStatus, ProviderSink, Source } from './source.js';
 import type { ProviderView } from './view.js';
 
 export interface RegistryOptions {
@@ -10,8 +11,8 @@ export interface RegistryOptions {
   idleReleaseMs: number;
   /** How long a first query waits for a source to load a service. */
   ensureTimeoutMs: number;
-  /** Whether to load every service `source` lists before it is asked for (`--preload`). */
-  preload?: (source: Source) => boolean;
+  /** Whether to load every service `instance` lists before it is asked for (`--preload`). */
+  preload?: (instance: SourceInstance) => boolean;
   now?: () => number;
 }
 
@@ -24,10 +25,11 @@ const STATE_CHECK_MS = 250;
 export type ProviderOverlay = (service: string, providers: readonly Provider[]) => readonly Provider[];
 
 /**
- * The merged view: for each service, the union of every source's providers. Sources write
- * into it through the sink; every write notifies listeners (the cache invalidates on it).
+ * The merged view: for each service, the union of every source instance's providers. Each
+ * instance writes through a sink of its own, which stamps its name and datacenter on its
+ * providers; every write that changes something notifies listeners (the cache invalidates on it).
  */
-export class Registry implements ProviderSink, ProviderView {
+export class Registry implements ProviderView {
   private readonly bySource = new Map<string, Map<string, readonly Provider[]>>();
   private readonly merged = new Map<string, readonly Provider[]>();
   private readonly lastUse = new Map<string, number>();
@@ -39,7 +41,7 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly pending = new Map<string, Promise<EnsureResult>>();
   /** Services a preloading source lists: kept watched however long nobody asks. */
   private readonly pinned = new Map<string, number>();
-  private readonly preloaders = new Map<Source, Preloader>();
+  private readonly preloaders = new Map<SourceInstance, Preloader>();
   private readonly listeners: ChangeListener[] = [];
   private readonly releaseListeners: ChangeListener[] = [];
   private readonly watchListeners: ChangeListener[] = [];
@@ -47,24 +49,24 @@ export class Registry implements ProviderSink, ProviderView {
   private readonly now: () => number;
   private sweeper?: NodeJS.Timeout;
   private stateWatch?: NodeJS.Timeout;
-  private list: readonly Source[];
+  private list: readonly SourceInstance[];
   private started = false;
 
   constructor(
-    sources: readonly Source[],
+    sources: readonly SourceInstance[],
     private readonly options: RegistryOptions,
   ) {
     this.list = sources;
     this.now = options.now ?? Date.now;
   }
 
-  get sources(): readonly Source[] {
+  get sources(): readonly SourceInstance[] {
     return this.list;
   }
 
   start(): void {
     this.started = true;
-    for (const source of this.list) this.startSource(source);
+    for (const instance of this.list) this.startSource(instance);
     const every = Math.max(1000, Math.min(60_000, this.options.idleReleaseMs / 4));
     this.sweeper = setInterval(() => this.releaseIdle(), every);
     this.sweeper.unref();
@@ -76,33 +78,33 @@ export class Registry implements ProviderSink, ProviderView {
     clearInterval(this.sweeper);
     for (const preloader of this.preloaders.values()) preloader.stop();
     clearInterval(this.stateWatch);
-    await Promise.all(this.sources.map((source) => source.stop()));
+    await Promise.all(this.sources.map((instance) => instance.source.stop()));
   }
 
   /**
    * Adds a source (a configuration reload): it starts at once, every service must be loaded
    * again so the next query waits for it, and the services in use are loaded in the background.
    */
-  addSource(source: Source): void {
-    this.list = [...this.list, source];
+  addSource(instance: SourceInstance): void {
+    this.list = [...this.list, instance];
     if (!this.started) return;
-    this.startSource(source);
+    this.startSource(instance);
     this.ready.clear();
-    for (const service of this.lastUse.keys()) void this.ensureIn(source, service);
+    for (const service of this.lastUse.keys()) void this.ensureIn(instance.source, service);
   }
 
   /** Removes a source: its providers are withdrawn at once and what it writes later is ignored. */
-  async removeSource(source: Source): Promise<void> {
-    this.list = this.list.filter((s) => s !== source);
-    this.preloaders.get(source)?.stop();
-    this.preloaders.delete(source);
-    const services = this.bySource.get(source.name);
-    this.bySource.delete(source.name);
+  async removeSource(instance: SourceInstance): Promise<void> {
+    this.list = this.list.filter((s) => s !== instance);
+    this.preloaders.get(instance)?.stop();
+    this.preloaders.delete(instance);
+    const services = this.bySource.get(instance.name);
+    this.bySource.delete(instance.name);
     for (const service of services?.keys() ?? []) {
       this.merge(service);
       for (const listener of this.listeners) listener(service);
     }
-    await source.stop();
+    await instance.source.stop();
   }
 
   onChange(listener: ChangeListener): void {
@@ -129,10 +131,13 @@ export class Registry implements ProviderSink, ProviderView {
     for (const listener of this.listeners) listener(service);
   }
 
-  replace(source: string, service: string, providers: readonly Provider[]): void {
-    let services = this.bySource.get(source);
-    if (!services) this.bySource.set(source, (services = new Map()));
-    if (providers.length) services.set(service, providers.map((p) => (p.source === source ? p : { ...p, source })));
+  /** What `instance` now says about `service`; a write that changes nothing is dropped here, for every source. */
+  private replace(instance: SourceInstance, service: string, providers: readonly SourceProvider[]): void {
+    let services = this.bySource.get(instance.name);
+    if (!services) this.bySource.set(instance.name, (services = new Map()));
+    const before = services.get(service) ?? [];
+    if (before.length === providers.length && providers.every((provider, i) => sameProvider(provider, before[i]))) return;
+    if (providers.length) services.set(service, providers.map((provider) => stamped(provider, instance)));
     else services.delete(service);
     this.merge(service);
     for (const listener of this.listeners) listener(service);
@@ -147,16 +152,6 @@ export class Registry implements ProviderSink, ProviderView {
     const stale: string[] = [];
     for (const source of this.disconnected) if (this.bySource.get(source)?.has(service)) stale.push(source);
     return stale;
-  }
-
-  /** What each source says about `service`, for operators (the status page, `dnsbridge lookup`). */
-  providersBySource(service: string): { source: string; providers: readonly Provider[] }[] {
-    const result: { source: string; providers: readonly Provider[] }[] = [];
-    for (const [source, services] of this.bySource) {
-      const providers = services.get(service);
-      if (providers) result.push({ source, providers });
-    }
-    return result;
   }
 
   /** Every service with at least one provider. */
@@ -190,22 +185,24 @@ export class Registry implements ProviderSink, ProviderView {
     return pending;
   }
 
-  /** Each source's status, with how far its preload got when it preloads. */
-  statuses(): SourceStatus[] {
-    return this.sources.map((source) => {
-      const preloader = this.preloaders.get(source);
-      return preloader ? { ...source.status(), preload: preloader.status() } : source.status();
+  /** Each instance's status with its name, kind and datacenter, and how far its preload got when it preloads. */
+  statuses(): InstanceStatus[] {
+    return this.sources.map((instance) => {
+      const { name, kind, datacenter, source } = instance;
+      const preloader = this.preloaders.get(instance);
+      return { name, kind, ...(datacenter ? { datacenter } : {}), ...source.status(), ...(preloader ? { preload: preloader.status() } : {}) };
     });
   }
 
-  private startSource(source: Source): void {
-    source.start(this.sinkFor(source));
-    if (!this.options.preload?.(source) || !source.followServices) return;
+  private startSource(instance: SourceInstance): void {
+    const { source } = instance;
+    source.start(this.sinkFor(instance));
+    if (!this.options.preload?.(instance) || !source.followServices) return;
     const preloader = new Preloader(source.followServices.bind(source), {
       ensure: (service) => this.ensure(service),
       pin: (service, pinned) => this.pin(service, pinned),
     });
-    this.preloaders.set(source, preloader);
+    this.preloaders.set(instance, preloader);
     preloader.start();
   }
 
@@ -218,7 +215,7 @@ export class Registry implements ProviderSink, ProviderView {
 
   private async load(service: string): Promise<EnsureResult> {
     if (this.lastUse.size > this.options.maxServices) this.releaseLeastUsed();
-    const results = await Promise.all(this.sources.map((source) => this.ensureIn(source, service)));
+    const results = await Promise.all(this.sources.map((instance) => this.ensureIn(instance.source, service)));
     const result = results.every((r) => r === 'ready') ? 'ready' : 'unavailable';
     if (result === 'ready') {
       this.ready.add(service);
@@ -236,11 +233,11 @@ export class Registry implements ProviderSink, ProviderView {
     return Promise.race([loaded, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** A source writes through its own sink, so once removed its late writes go nowhere. */
-  private sinkFor(source: Source): ProviderSink {
+  /** An instance writes through its own sink, so once removed its late writes go nowhere. */
+  private sinkFor(instance: SourceInstance): ProviderSink {
     return {
-      replace: (name, service, providers) => {
-        if (this.list.includes(source)) this.replace(name, service, providers);
+      replace: (service, providers) => {
+        if (this.list.includes(instance)) this.replace(instance, service, providers);
       },
     };
   }
@@ -257,7 +254,7 @@ export class Registry implements ProviderSink, ProviderView {
 
   /** A source that connected or disconnected changes its services' answers (stale or not): listeners hear of each. */
   private checkConnections(): void {
-    const now = new Set(this.list.filter((source) => source.status().state !== 'connected').map((source) => source.name));
+    const now = new Set(this.list.filter((instance) => instance.source.status().state !== 'connected').map((instance) => instance.name));
     const flipped = [...now].filter((name) => !this.disconnected.has(name));
     for (const name of this.disconnected) if (!now.has(name)) flipped.push(name);
     this.disconnected = now;
@@ -281,7 +278,23 @@ export class Registry implements ProviderSink, ProviderView {
     this.lastUse.delete(service);
     this.ready.delete(service);
     this.incomplete.delete(service);
-    for (const source of this.sources) source.release(service);
+    for (const instance of this.sources) instance.source.release(service);
     for (const listener of this.releaseListeners) listener(service);
   }
+}
+
+/** The provider with its instance's name and datacenter; every object built with the same fields, in the same order, so they share one shape. */
+function stamped(provider: SourceProvider, instance: SourceInstance): Provider {
+  return {
+    host: provider.host,
+    port: provider.port,
+    priority: provider.priority,
+    weight: provider.weight,
+    tags: provider.tags,
+    endpoint: provider.endpoint,
+    ttl: provider.ttl,
+    origin: provider.origin,
+    source: instance.name,
+    datacenter: instance.datacenter,
+  };
 }

@@ -1,10 +1,14 @@
 import type { PreloadStatus } from './preload.js';
-import type { Provider } from './provider.js';
+import type { SourceProvider } from './provider.js';
 
-/** Receives what a source knows about one service. */
+/**
+ * Receives what a source knows about one service. The registry gives each source instance a
+ * sink of its own, which stamps the instance's name and datacenter on the providers and drops
+ * a write that changes nothing: a source just writes what it read.
+ */
 export interface ProviderSink {
-  /** Replaces everything `source` knows about `service`; an empty list means none. */
-  replace(source: string, service: string, providers: readonly Provider[]): void;
+  /** Replaces everything this source knows about `service`; an empty list means none. */
+  replace(service: string, providers: readonly SourceProvider[]): void;
 }
 
 /** `ready`: the source has delivered the service's providers; `unavailable`: it cannot tell now. */
@@ -13,7 +17,6 @@ export type EnsureResult = 'ready' | 'unavailable';
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
 export interface SourceStatus {
-  name: string;
   state: ConnectionState;
   /** Why it is not connected, naming the host and what happened. */
   detail?: string;
@@ -28,12 +31,18 @@ export interface SourceStatus {
   preload?: PreloadStatus;
 }
 
+/** A source instance's status, as the registry reports it: the instance's name, kind and datacenter with it. */
+export interface InstanceStatus extends SourceStatus {
+  name: string;
+  kind: string;
+  datacenter?: string;
+}
+
 /**
  * A registry. Registry changes flow out of it through the sink; the registry asks it to load
  * and watch a service at its first query (`ensure`) and to let go of idle ones (`release`).
  */
 export interface Source {
-  readonly name: string;
   /** Starts connecting in the background; never throws because the backend is down. */
   start(sink: ProviderSink): void;
   /** Loads and watches `service`, resolving once its providers were delivered or the source cannot say. */

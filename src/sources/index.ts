@@ -1,19 +1,77 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/load.js';
+import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import type { Source } from '../registry/source.js';
-import { consulSource } from './consul/setup.js';
-import { EtcdSource } from './etcd/source.js';
-import { Etcd2Source } from './etcd2/source.js';
-import { FileSource } from './file/source.js';
-import { zooKeeperSource } from './zookeeper/setup.js';
+import { consulKind } from './consul/kind.js';
+import { etcdKind } from './etcd/kind.js';
+import { etcd2Kind } from './etcd2/kind.js';
+import { fileKind } from './file/kind.js';
+import type { InstanceContext, SourceKind } from './kind.js';
+import { zooKeeperKind } from './zookeeper/kind.js';
 
-/** The sources a configuration asks for. A new registry adds one line here. */
-export function createSources(config: Config, log: Logger): Source[] {
-  const sources: Source[] = [];
-  if (config.file) sources.push(new FileSource(config.file, log.child({ source: 'file' })));
-  if (config.consul) sources.push(consulSource(config.consul, config['consul-token-file'], log));
-  if (config.zookeeper) sources.push(zooKeeperSource(config.zookeeper, config, log));
-  if (config.etcd) sources.push(EtcdSource.fromConfig(config, process.env, log.child({ source: 'etcd' })));
-  if (config.etcd2) sources.push(Etcd2Source.fromConfig(config, log.child({ source: 'etcd2' })));
-  return sources;
+/** Every kind of source. A new registry adds its folder and one line here. */
+// `any`: each kind's options were checked by that kind's own schemas.
+export const kinds: readonly SourceKind<any, any>[] = [fileKind, zooKeeperKind, etcdKind, etcd2Kind, consulKind];
+
+export function kindNamed(kind: string): SourceKind | undefined {
+  return kinds.find((k) => k.kind === kind);
+}
+
+/** One source instance as configured: from a flag shorthand or an entry of `sources:`. */
+export interface InstanceConfig {
+  kind: string;
+  /** Unique in the configuration; the kind's name by default. */
+  name: string;
+  datacenter?: string;
+  /** The kind's options, validated, defaults filled in. */
+  options: Record<string, unknown>;
+  /** How each option (and `name`) was given, for messages: `--zk-path` or `"sources[1].paths" in FILE`. */
+  keys: Record<string, string>;
+}
+
+/** A running source with the name and datacenter the registry stamps on its providers. */
+export interface SourceInstance {
+  name: string;
+  kind: string;
+  datacenter?: string;
+  source: Source;
+}
+
+/** A configured instance whose settings were checked (files and secrets read), not yet made. */
+export interface PreparedInstance {
+  config: InstanceConfig;
+  create(log: Logger): Promise<SourceInstance>;
+}
+
+/** Checks every instance's settings without loading any registry library; throws a ConfigError. */
+export function prepareInstances(instances: readonly InstanceConfig[], env: NodeJS.ProcessEnv = process.env): PreparedInstance[] {
+  const problems: ConfigProblem[] = [];
+  const prepared = instances.flatMap((config) => {
+    try {
+      return [prepare(config, env)];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return [];
+    }
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return prepared;
+}
+
+function prepare(config: InstanceConfig, env: NodeJS.ProcessEnv): PreparedInstance {
+  const kind = kindNamed(config.kind)!;
+  const context: InstanceContext = { name: config.name, env, keyOf: (option) => config.keys[option] ?? option };
+  const settings = kind.settings(config.options, context);
+  return {
+    config,
+    create: async (log) => {
+      const source = await kind.create(settings, { ...context, log: log.child({ source: config.name }) });
+      return { name: config.name, kind: config.kind, datacenter: config.datacenter, source };
+    },
+  };
+}
+
+/** Makes the sources a configuration asks for. */
+export function createSources(instances: readonly InstanceConfig[], log: Logger): Promise<SourceInstance[]> {
+  return Promise.all(prepareInstances(instances).map((instance) => instance.create(log)));
 }

@@ -3,35 +3,39 @@ import { describe, it } from 'node:test';
 import { WorkerHub, type WorkerChannel } from '../../src/cluster/hub.js';
 import type { PrimaryMessage, WorkerMessage } from '../../src/cluster/messages.js';
 import { ReplicaView, type PrimaryChannel } from '../../src/cluster/replica.js';
-import type { Provider } from '../../src/registry/provider.js';
+import type { SourceProvider } from '../../src/registry/provider.js';
 import { Registry } from '../../src/registry/registry.js';
 import type { ProviderSink, Source, SourceStatus } from '../../src/registry/source.js';
 
 /** A source whose content the test sets; it loads a service when asked, like ZooKeeper or etcd. */
 class ScriptedSource implements Source {
-  readonly name = 'scripted';
   sink?: ProviderSink;
-  readonly content = new Map<string, Provider[]>();
+  readonly content = new Map<string, SourceProvider[]>();
   readonly released: string[] = [];
   start(sink: ProviderSink): void {
     this.sink = sink;
   }
   async ensure(service: string) {
-    this.sink?.replace(this.name, service, this.content.get(service) ?? []);
+    this.sink?.replace(service, this.content.get(service) ?? []);
     return 'ready' as const;
   }
   release(service: string): void {
     this.released.push(service);
-    this.sink?.replace(this.name, service, []);
+    this.sink?.replace(service, []);
   }
   status(): SourceStatus {
-    return { name: this.name, state: 'connected', watchedServices: 0, watchEvents: 0, decodeFailures: 0, synced: true };
+    return { state: 'connected', watchedServices: 0, watchEvents: 0, decodeFailures: 0, synced: true };
   }
   async stop(): Promise<void> {}
 }
 
-function provider(host: string): Provider {
+function provider(host: string): SourceProvider {
   return { host, port: 80, priority: 10, weight: 1, tags: [], origin: `scripted:${host}` };
+}
+
+/** The source as an instance named `scripted`, in datacenter east. */
+function instance(source: ScriptedSource) {
+  return { name: 'scripted', kind: 'scripted', datacenter: 'east', source };
 }
 
 /** Two in-memory ends of the IPC channel between a worker and its primary. */
@@ -56,7 +60,7 @@ describe('worker replicas of the registry', () => {
   it('a first query in a worker loads the service in the primary and sees its providers', async () => {
     const source = new ScriptedSource();
     source.content.set('api', [provider('10.0.0.1')]);
-    const registry = new Registry([source], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
+    const registry = new Registry([instance(source)], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
     registry.start();
     const replica = new ReplicaView(link(new WorkerHub(registry)));
     assert.equal(await replica.ensure('api'), 'ready');
@@ -67,16 +71,22 @@ describe('worker replicas of the registry', () => {
 
   it('every worker hears every change, so each can drop its cached answers', async () => {
     const source = new ScriptedSource();
-    const registry = new Registry([source], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
+    const registry = new Registry([instance(source)], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
     registry.start();
     const hub = new WorkerHub(registry);
     const replicas = [new ReplicaView(link(hub)), new ReplicaView(link(hub))];
     const heard: string[][] = [[], []];
     replicas.forEach((replica, i) => replica.onChange((service) => heard[i].push(service)));
-    source.sink?.replace('scripted', 'web', [provider('10.0.0.9')]);
+    source.sink?.replace('web', [provider('10.0.0.9')]);
     await settle();
     assert.deepEqual(heard, [['web'], ['web']]);
-    for (const replica of replicas) assert.deepEqual(replica.providers('web').map((p) => p.host), ['10.0.0.9']);
+    for (const replica of replicas) {
+      assert.deepEqual(
+        replica.providers('web').map((p) => [p.host, p.source, p.datacenter]),
+        [['10.0.0.9', 'scripted', 'east']],
+        "each provider keeps its source instance and datacenter in the worker's copy",
+      );
+    }
     replicas.forEach((replica) => replica.stop());
     await registry.stop();
   });
@@ -85,7 +95,7 @@ describe('worker replicas of the registry', () => {
     let now = 0;
     const source = new ScriptedSource();
     source.content.set('api', [provider('10.0.0.1')]);
-    const registry = new Registry([source], { maxServices: 100, idleReleaseMs: 1000, ensureTimeoutMs: 1000, now: () => now });
+    const registry = new Registry([instance(source)], { maxServices: 100, idleReleaseMs: 1000, ensureTimeoutMs: 1000, now: () => now });
     registry.start();
     const replica = new ReplicaView(link(new WorkerHub(registry)));
     await replica.ensure('api');

@@ -3,8 +3,7 @@ import type { Config } from '../../config/load.js';
 import { RRClass, RRType } from '../../dns/constants.js';
 import { formatEndpoint, type Endpoint } from '../../forward/endpoint.js';
 import { Forwarder } from '../../forward/forwarder.js';
-import type { Source } from '../../registry/source.js';
-import { createSources } from '../../sources/index.js';
+import { createSources, type SourceInstance } from '../../sources/index.js';
 import { sleep } from '../../util/sleep.js';
 import type { Check } from './check.js';
 
@@ -43,15 +42,15 @@ async function askRoot(forwarder: Forwarder, { role, server, down }: Target): Pr
 
 /** Starts every configured source on its own, waits up to `waitMs` for it to connect, and stops it. */
 export async function checkSources(config: Config, log: Logger, waitMs: number): Promise<Check[]> {
-  const sources = createSources(config, log);
+  const sources = await createSources(config.sources, log);
   if (!sources.length) {
     return [{ status: 'warn', subject: 'sources', found: 'none configured: every service name is NXDOMAIN', fix: 'give --file, --zookeeper, --etcd, --etcd2 or --consul' }];
   }
   return Promise.all(sources.map((source) => tryConnect(source, waitMs)));
 }
 
-async function tryConnect(source: Source, waitMs: number): Promise<Check> {
-  const subject = `source ${source.name}`;
+async function tryConnect({ name, source }: SourceInstance, waitMs: number): Promise<Check> {
+  const subject = `source ${name}`;
   source.start({ replace: () => {} });
   const deadline = Date.now() + waitMs;
   while (source.status().state !== 'connected' && Date.now() < deadline) await sleep(100);

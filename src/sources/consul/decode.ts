@@ -1,8 +1,8 @@
 import { fromFields, isError, type Decoded } from '../../registry/fields.js';
-import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type Provider } from '../../registry/provider.js';
+import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type SourceProvider } from '../../registry/provider.js';
 
 export interface DecodedInstances {
-  providers: Provider[];
+  providers: SourceProvider[];
   /** One line per skipped entry, naming the service and node. */
   warnings: string[];
 }
@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
  * `Service.Port`, `Service.Tags`, and `Service.Weights.Passing` as the SRV weight.
  */
 export function decodeHealthEntries(service: string, entries: readonly unknown[]): DecodedInstances {
-  const providers: Provider[] = [];
+  const providers: SourceProvider[] = [];
   const warnings: string[] = [];
   entries.forEach((entry, index) => {
     const decoded = decodeEntry(service, entry);

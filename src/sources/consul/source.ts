@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Provider } from '../../registry/provider.js';
 import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { Backoff } from '../../util/backoff.js';
 import { sleep } from '../../util/sleep.js';
@@ -24,10 +23,8 @@ export const DEFAULT_CONSUL_OPTIONS: ConsulSourceOptions = { waitSeconds: 60, mi
  * reached the last known instances stay; the polls retry forever and catch up.
  */
 export class ConsulSource implements Source, PollListener {
-  readonly name = 'consul';
   private sink?: ProviderSink;
   private readonly polls = new Map<string, ServicePoll>();
-  private readonly current = new Map<string, readonly Provider[]>();
   private readonly pollOptions: PollOptions;
   private readonly stopping = new AbortController();
   private state: ConnectionState = 'connecting';
@@ -70,14 +67,12 @@ export class ConsulSource implements Source, PollListener {
     if (!poll) return;
     poll.stop();
     this.polls.delete(service);
-    this.current.delete(service);
-    this.sink?.replace(this.name, service, []);
+    this.sink?.replace(service, []);
   }
 
   status(): SourceStatus {
     const polls = [...this.polls.values()];
     return {
-      name: this.name,
       state: this.state,
       detail: this.detail,
       watchedServices: polls.length,
@@ -100,9 +95,7 @@ export class ConsulSource implements Source, PollListener {
     const { providers, warnings } = decodeHealthEntries(service, entries);
     for (const warning of warnings) this.log.warn({ consul: this.catalog.url, service }, warning);
     this.decodeFailures += warnings.length;
-    if (JSON.stringify(this.current.get(service) ?? []) === JSON.stringify(providers)) return;
-    this.current.set(service, providers);
-    this.sink?.replace(this.name, service, providers);
+    this.sink?.replace(service, providers);
     this.log.debug({ service, instances: providers.length }, 'consul instances changed');
   }
 

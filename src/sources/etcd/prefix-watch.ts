@@ -1,7 +1,7 @@
 import { EtcdPermissionDeniedError, type IKeyValue, type IRangeResponse, type IWatchResponse, type Namespace, type Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { isError } from '../../registry/fields.js';
-import type { Provider } from '../../registry/provider.js';
+import type { SourceProvider } from '../../registry/provider.js';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { sleep } from '../../util/sleep.js';
 import type { Connection } from './connection.js';
@@ -29,7 +29,7 @@ export interface PrefixListener {
 interface Entry {
   modRevision: string;
   /** Absent when the value did not decode, or says it is not serving. */
-  provider?: Provider;
+  provider?: SourceProvider;
 }
 
 /**
@@ -57,8 +57,8 @@ export class PrefixWatch {
     void this.follow();
   }
 
-  providers(): Provider[] {
-    const providers: Provider[] = [];
+  providers(): SourceProvider[] {
+    const providers: SourceProvider[] = [];
     for (const entry of this.entries.values()) if (entry.provider) providers.push(entry.provider);
     return providers;
   }

@@ -1,4 +1,4 @@
-import type { Provider } from '../../registry/provider.js';
+import type { SourceProvider } from '../../registry/provider.js';
 import type { EnsureResult } from '../../registry/source.js';
 import type { PrefixListener } from './prefix-watch.js';
 
@@ -6,7 +6,7 @@ import type { PrefixListener } from './prefix-watch.js';
 export interface WatchedPrefix {
   readonly loaded: boolean;
   start(): void;
-  providers(): Provider[];
+  providers(): SourceProvider[];
   close(): Promise<void>;
 }
 
@@ -17,14 +17,12 @@ export interface WatchedPrefix {
 export class ServiceWatch implements PrefixListener {
   private readonly prefixes: WatchedPrefix[];
   private waiters: ((result: EnsureResult) => void)[] = [];
-  /** What was last published, so a re-read that finds nothing new does not flush the cache. */
-  private published = '[]';
 
   constructor(
     readonly service: string,
     /** The service's watched prefixes, one per template, reporting to the listener given. */
     watch: (listener: PrefixListener) => WatchedPrefix[],
-    private readonly publish: (providers: Provider[]) => void,
+    private readonly publish: (providers: SourceProvider[]) => void,
   ) {
     this.prefixes = watch(this);
   }
@@ -44,12 +42,7 @@ export class ServiceWatch implements PrefixListener {
   }
 
   changed(): void {
-    const providers = this.prefixes.flatMap((prefix) => prefix.providers());
-    const text = JSON.stringify(providers);
-    if (text !== this.published) {
-      this.published = text;
-      this.publish(providers);
-    }
+    this.publish(this.prefixes.flatMap((prefix) => prefix.providers()));
     if (this.loaded) this.settle('ready');
   }
 

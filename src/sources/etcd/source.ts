@@ -1,6 +1,5 @@
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
-import type { Config } from '../../config/load.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { sleep } from '../../util/sleep.js';
 import { createEtcdClient, RECONNECT } from '../../clients/etcd.js';
@@ -9,7 +8,7 @@ import { prefixOf } from './prefixes.js';
 import { PrefixWatch, type PrefixListener, type PrefixWatchContext } from './prefix-watch.js';
 import { EtcdServiceListing } from './service-listing.js';
 import { ServiceWatch } from './service-watch.js';
-import { etcdSettings, type EtcdSettings } from './settings.js';
+import type { EtcdSettings } from './kind.js';
 
 /** How long stop() waits for watches to be cancelled before closing the client anyway. */
 const STOP_GRACE_MS = 1000;
@@ -22,16 +21,11 @@ const CALL_DEADLINE_MS = 5000;
  * over one gRPC stream and re-attaches them after a reconnect.
  */
 export class EtcdSource implements Source {
-  readonly name = 'etcd';
   private readonly services = new Map<string, ServiceWatch>();
   private readonly connection: Connection;
   private readonly context: PrefixWatchContext;
   private sink?: ProviderSink;
   private listing?: EtcdServiceListing;
-
-  static fromConfig(config: Config, env: NodeJS.ProcessEnv, log: Logger): EtcdSource {
-    return new EtcdSource(etcdSettings(config, env), log);
-  }
 
   constructor(
     private readonly settings: EtcdSettings,
@@ -53,7 +47,7 @@ export class EtcdSource implements Source {
     let watch = this.services.get(service);
     if (!watch) {
       const prefixes = (listener: PrefixListener) => this.settings.templates.map((template) => new PrefixWatch(prefixOf(template, service), this.context, listener));
-      watch = new ServiceWatch(service, prefixes, (providers) => this.sink?.replace(this.name, service, providers));
+      watch = new ServiceWatch(service, prefixes, (providers) => this.sink?.replace(service, providers));
       this.services.set(service, watch);
       watch.start();
     }
@@ -72,13 +66,12 @@ export class EtcdSource implements Source {
     if (!watch) return;
     this.services.delete(service);
     void watch.close();
-    this.sink?.replace(this.name, service, []);
+    this.sink?.replace(service, []);
   }
 
   status(): SourceStatus {
     const { stats } = this.context;
     return {
-      name: this.name,
       state: this.connection.state,
       detail: this.connection.detail,
       watchedServices: this.services.size,

@@ -1,5 +1,5 @@
 import { isError } from '../../registry/fields.js';
-import type { Provider } from '../../registry/provider.js';
+import type { SourceProvider } from '../../registry/provider.js';
 import { decodeEntry } from '../etcd/decode.js';
 import type { PrefixListener } from '../etcd/prefix-watch.js';
 import type { WatchedPrefix } from '../etcd/service-watch.js';
@@ -14,7 +14,7 @@ export interface DirectoryWatchContext extends FollowerContext {
 interface Entry {
   modifiedIndex: number;
   /** Absent when the value did not decode, or says it is not serving. */
-  provider?: Provider;
+  provider?: SourceProvider;
 }
 
 /** One v2 directory of a service: its keys decoded into providers, kept current by a `V2Follower`. */
@@ -35,8 +35,8 @@ export class DirectoryWatch implements WatchedPrefix, FollowHandler {
     this.follower.start();
   }
 
-  providers(): Provider[] {
-    const providers: Provider[] = [];
+  providers(): SourceProvider[] {
+    const providers: SourceProvider[] = [];
     for (const entry of this.entries.values()) if (entry.provider) providers.push(entry.provider);
     return providers;
   }

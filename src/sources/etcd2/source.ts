@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config/load.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { RECONNECT } from '../../clients/etcd.js';
 import { Connection } from '../etcd/connection.js';
@@ -9,12 +8,7 @@ import { Etcd2Client } from './client.js';
 import { DirectoryWatch, type DirectoryWatchContext } from './directory-watch.js';
 import { Etcd2ServiceListing } from './service-listing.js';
 
-/** What the etcd v2 source needs from the configuration. */
-export interface Etcd2Settings {
-  endpoints: string[];
-  /** Directory templates with `{service}`: `/{service}/providers`. */
-  templates: string[];
-}
+import type { Etcd2Settings } from './kind.js';
 
 /**
  * A long poll with no change is asked again after this long. A connection gone silent (no reset)
@@ -28,16 +22,11 @@ const RENEW_MS = 30_000;
  * releases it. Each directory holds one long poll, so one HTTP connection, open at a time.
  */
 export class Etcd2Source implements Source {
-  readonly name = 'etcd2';
   private readonly services = new Map<string, ServiceWatch>();
   private readonly connection: Connection;
   private readonly context: DirectoryWatchContext;
   private sink?: ProviderSink;
   private listing?: Etcd2ServiceListing;
-
-  static fromConfig(config: Config, log: Logger): Etcd2Source {
-    return new Etcd2Source({ endpoints: config.etcd2 ?? [], templates: [...new Set(config['etcd2-prefix'])] }, log);
-  }
 
   constructor(
     private readonly settings: Etcd2Settings,
@@ -59,7 +48,7 @@ export class Etcd2Source implements Source {
     let watch = this.services.get(service);
     if (!watch) {
       const directories = (listener: PrefixListener) => this.settings.templates.map((template) => new DirectoryWatch(directoryOf(template, service), this.context, listener));
-      watch = new ServiceWatch(service, directories, (providers) => this.sink?.replace(this.name, service, providers));
+      watch = new ServiceWatch(service, directories, (providers) => this.sink?.replace(service, providers));
       this.services.set(service, watch);
       watch.start();
     }
@@ -78,13 +67,12 @@ export class Etcd2Source implements Source {
     if (!watch) return;
     this.services.delete(service);
     void watch.close();
-    this.sink?.replace(this.name, service, []);
+    this.sink?.replace(service, []);
   }
 
   status(): SourceStatus {
     const { stats } = this.context;
     return {
-      name: this.name,
       state: this.connection.state,
       detail: this.connection.detail,
       watchedServices: this.services.size,

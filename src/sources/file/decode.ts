@@ -1,15 +1,15 @@
 import { fromFields, fromHostPort, isError, isServiceName, type Decoded } from '../../registry/fields.js';
-import type { Provider } from '../../registry/provider.js';
+import type { SourceProvider } from '../../registry/provider.js';
 
 export interface DecodedFile {
-  services: Map<string, Provider[]>;
+  services: Map<string, SourceProvider[]>;
   /** One line per skipped entry, naming it. */
   warnings: string[];
 }
 
 /** Decodes the registry file's YAML value: a map of service name to a list of providers. */
 export function decodeRegistry(data: unknown, path: string): DecodedFile | string {
-  const services = new Map<string, Provider[]>();
+  const services = new Map<string, SourceProvider[]>();
   const warnings: string[] = [];
   if (data === null || data === undefined) return { services, warnings };
   if (typeof data !== 'object' || Array.isArray(data)) return `${path}: expected a map of service name to providers`;
@@ -23,7 +23,7 @@ export function decodeRegistry(data: unknown, path: string): DecodedFile | strin
       warnings.push(`${path}: service "${name}" skipped: expected a list of providers`);
       continue;
     }
-    const providers: Provider[] = [];
+    const providers: SourceProvider[] = [];
     entries.forEach((entry, index) => {
       const decoded = decodeEntry(entry, `file:${path}#${service}[${index}]`);
       if (isError(decoded)) warnings.push(`${path}: ${service}[${index}] ${JSON.stringify(entry)} skipped: ${decoded.error}`);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import type { Provider } from '../../registry/provider.js';
+import type { SourceProvider } from '../../registry/provider.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { decodeRegistry } from './decode.js';
 
@@ -15,10 +15,9 @@ const SETTLE_MS = 30;
  * editors' rename-over saves at once; a 1 s stat poll backs it up where inotify is missing.
  */
 export class FileSource implements Source {
-  readonly name = 'file';
   private readonly path: string;
   private sink?: ProviderSink;
-  private current = new Map<string, readonly Provider[]>();
+  private current = new Map<string, readonly SourceProvider[]>();
   private watcher?: FSWatcher;
   private loaded = false;
   private lastText?: string;
@@ -68,7 +67,6 @@ export class FileSource implements Source {
 
   status(): SourceStatus {
     return {
-      name: this.name,
       state: this.loaded ? 'connected' : 'disconnected',
       detail: this.problem,
       watchedServices: this.current.size,
@@ -135,13 +133,11 @@ export class FileSource implements Source {
     this.log.warn({ file: this.path }, `${problem}; keeping the previous registry`);
   }
 
-  private apply(next: Map<string, Provider[]>): void {
+  private apply(next: Map<string, SourceProvider[]>): void {
     const previous = this.current;
     this.current = next;
     this.listed?.([...next.keys()]);
-    for (const [service, providers] of next) {
-      if (JSON.stringify(previous.get(service)) !== JSON.stringify(providers)) this.sink?.replace(this.name, service, providers);
-    }
-    for (const service of previous.keys()) if (!next.has(service)) this.sink?.replace(this.name, service, []);
+    for (const [service, providers] of next) this.sink?.replace(service, providers);
+    for (const service of previous.keys()) if (!next.has(service)) this.sink?.replace(service, []);
   }
 }

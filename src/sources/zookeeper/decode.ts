@@ -1,12 +1,12 @@
 import { fromFields, fromHostPort, isError, isServiceName, parseHostPort } from '../../registry/fields.js';
-import type { Provider } from '../../registry/provider.js';
+import type { SourceProvider } from '../../registry/provider.js';
 
 /**
  * The providers one ZooKeeper node stands for (none for a disabled or not ALIVE one), or why it
  * stands for none; `needsServicePort`: a binder instance with no port of its own, which the
  * provider path's own node (binder's service node) may give.
  */
-export type DecodedNode = Provider[] | { error: string; needsServicePort?: boolean };
+export type DecodedNode = SourceProvider[] | { error: string; needsServicePort?: boolean };
 
 type Json = Record<string, unknown>;
 
@@ -87,7 +87,7 @@ function binderInstance(json: Json): { type: string; address: unknown; ports?: u
 function fromBinder(instance: { type: string; address: unknown; ports?: unknown }, origin: string, servicePort: number | undefined): DecodedNode {
   const ports = Array.isArray(instance.ports) && instance.ports.length > 0 ? instance.ports : servicePort === undefined ? [] : [servicePort];
   if (ports.length === 0) return { error: `binder ${instance.type} instance has no port, and its service node gives none`, needsServicePort: true };
-  const providers: Provider[] = [];
+  const providers: SourceProvider[] = [];
   for (const port of ports) {
     const provider = fromFields({ address: instance.address, port }, origin);
     if (isError(provider)) return { error: `binder ${instance.type} instance: ${provider.error}` };
@@ -104,19 +104,19 @@ export function binderServicePort(data: Buffer | undefined): number | undefined 
   return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
 }
 
-function endpoint(value: unknown, origin: string): Provider | { error: string } {
+function endpoint(value: unknown, origin: string): SourceProvider | { error: string } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'not a {host, port} object' };
   const { host, port } = value as Json;
   return fromFields({ host, port }, origin);
 }
 
 /** JSON without `host` or `address` (zc.zk's `{"pid": …}`) is no provider by itself: undefined. */
-function fromJsonFields(json: Json, origin: string): Provider | { error: string } | undefined {
+function fromJsonFields(json: Json, origin: string): SourceProvider | { error: string } | undefined {
   if (!('host' in json) && !('address' in json)) return undefined;
   return fromFields(json, origin);
 }
 
-function fromText(text: string, origin: string): Provider | { error: string } | undefined {
+function fromText(text: string, origin: string): SourceProvider | { error: string } | undefined {
   return text && parseHostPort(text) ? fromHostPort(text, origin) : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { parseHostPort } from '../../registry/fields.js';
-import type { Provider } from '../../registry/provider.js';
+import { sameProvider, type SourceProvider } from '../../registry/provider.js';
 import { binderServicePort, decodeNode, type DecodedNode } from './decode.js';
 
 /** The reads a mirror needs; each also arms a watch on what it read. */
@@ -62,8 +62,8 @@ export class PathMirror {
     private readonly listener: MirrorListener,
   ) {}
 
-  providers(): Provider[] {
-    const all: Provider[] = [];
+  providers(): SourceProvider[] {
+    const all: SourceProvider[] = [];
     for (const decoded of this.nodes.values()) if (Array.isArray(decoded)) all.push(...decoded);
     return all;
   }
@@ -279,17 +279,4 @@ export class PathMirror {
 function sameDecoded(a: DecodedNode | undefined, b: DecodedNode): boolean {
   if (!Array.isArray(a) || !Array.isArray(b)) return !Array.isArray(a) && !Array.isArray(b) && a?.error === b.error;
   return a.length === b.length && a.every((provider, i) => sameProvider(provider, b[i]));
-}
-
-export function sameProvider(a: Provider, b: Provider): boolean {
-  return (
-    a.host === b.host &&
-    a.port === b.port &&
-    a.priority === b.priority &&
-    a.weight === b.weight &&
-    a.endpoint === b.endpoint &&
-    a.ttl === b.ttl &&
-    a.tags.length === b.tags.length &&
-    a.tags.every((tag, i) => tag === b.tags[i])
-  );
 }

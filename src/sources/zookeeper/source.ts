@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Provider } from '../../registry/provider.js';
+import type { SourceProvider } from '../../registry/provider.js';
 import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { ZooKeeperSession, type WatchEvent, type ZooKeeperError } from '../../clients/zookeeper.js';
-import { PathMirror, sameProvider, type MirrorListener, type WatchingReader } from './path-mirror.js';
+import { PathMirror, type MirrorListener, type WatchingReader } from './path-mirror.js';
 import { ReadQueue } from './read-queue.js';
 import { ServiceListing } from './service-listing.js';
 
@@ -20,8 +20,6 @@ export interface ZooKeeperSourceOptions {
 
 interface WatchedService {
   mirrors: PathMirror[];
-  /** What was last given to the sink, to skip writes that change nothing. */
-  published: readonly Provider[];
 }
 
 const FIRST_RETRY_MS = 200;
@@ -37,7 +35,6 @@ const READS_IN_FLIGHT = 128;
  * session every watched path is read and watched again.
  */
 export class ZooKeeperSource implements Source, MirrorListener {
-  readonly name = 'zookeeper';
   private readonly client: ZooKeeperSession;
   private readonly reader: WatchingReader;
   private readonly reads = new ReadQueue(READS_IN_FLIGHT);
@@ -99,7 +96,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
       mirror.owners.delete(service);
       if (mirror.owners.size === 0 && this.mirrors.get(mirror.path) === mirror) this.mirrors.delete(mirror.path);
     }
-    this.sink?.replace(this.name, service, []);
+    this.sink?.replace(service, []);
   }
 
   /** The children of each template's parent (`/` for `/{service}/providers`), watched. */
@@ -111,7 +108,6 @@ export class ZooKeeperSource implements Source, MirrorListener {
   status(): SourceStatus {
     const mirrors = [...this.mirrors.values()];
     return {
-      name: this.name,
       state: this.state,
       detail: this.detail,
       watchedServices: this.services.size,
@@ -161,7 +157,7 @@ export class ZooKeeperSource implements Source, MirrorListener {
 
   private watch(service: string): WatchedService {
     const mirrors = this.options.templates.map((template) => this.mirrorOf(template.replaceAll('{service}', service), service));
-    const watched = { mirrors, published: [] };
+    const watched = { mirrors };
     this.services.set(service, watched);
     return watched;
   }
@@ -177,11 +173,8 @@ export class ZooKeeperSource implements Source, MirrorListener {
   private publish(service: string): void {
     const watched = this.services.get(service);
     if (!watched) return;
-    const providers: Provider[] = watched.mirrors.flatMap((mirror) => mirror.providers());
-    const same = providers.length === watched.published.length && providers.every((provider, i) => sameProvider(provider, watched.published[i]));
-    if (same) return;
-    watched.published = providers;
-    this.sink?.replace(this.name, service, providers);
+    const providers: SourceProvider[] = watched.mirrors.flatMap((mirror) => mirror.providers());
+    this.sink?.replace(service, providers);
   }
 
   /** A path's own watch and its children's watches all land here. */

@@ -1,12 +1,12 @@
 import type { TestContext } from 'node:test';
-import type { SourceStatus } from '../../../src/registry/source.js';
+import type { InstanceStatus } from '../../../src/registry/source.js';
 import { startBridge, type BridgeProcess } from '../../harness/bridge.js';
 import { dig, rdata } from '../../harness/dig.js';
 import { freePort } from '../../harness/ports.js';
 
 export interface EtcdBridge extends BridgeProcess {
   /** The etcd source as the bridge's /api/status reports it. */
-  etcdStatus(): Promise<SourceStatus>;
+  etcdStatus(): Promise<InstanceStatus>;
 }
 
 /** The bridge with its status page on a free port, so bridges of parallel suites do not collide. */
@@ -16,7 +16,7 @@ export async function startEtcdBridge(args: string[], options: { env?: NodeJS.Pr
   return {
     ...bridge,
     async etcdStatus() {
-      const status = (await (await fetch(`http://${http}/api/status`)).json()) as { sources: SourceStatus[] };
+      const status = (await (await fetch(`http://${http}/api/status`)).json()) as { sources: InstanceStatus[] };
       const etcd = status.sources.find((source) => source.name === 'etcd');
       if (!etcd) throw new Error(`no etcd source in /api/status: ${JSON.stringify(status)}`);
       return etcd;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { SourceStatus } from '../../../src/registry/source.js';
+import type { InstanceStatus } from '../../../src/registry/source.js';
 import type { BridgeProcess } from '../../harness/bridge.js';
 import { startProcess, type Running } from '../../harness/process.js';
 
@@ -19,8 +19,8 @@ export async function v2delete(url: string, key: string, recursive = false): Pro
 }
 
 /** A source's entry in the bridge's /api/status. */
-export async function sourceStatus(bridge: BridgeProcess, name = 'etcd2'): Promise<SourceStatus> {
-  const status = (await (await fetch(`http://${bridge.http}/api/status`)).json()) as { sources: SourceStatus[] };
+export async function sourceStatus(bridge: BridgeProcess, name = 'etcd2'): Promise<InstanceStatus> {
+  const status = (await (await fetch(`http://${bridge.http}/api/status`)).json()) as { sources: InstanceStatus[] };
   const source = status.sources.find((s) => s.name === name);
   if (!source) throw new Error(`no ${name} source in /api/status: ${JSON.stringify(status)}`);
   return source;

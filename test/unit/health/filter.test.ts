@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FAIL_OPEN_NOTE, healthStep } from '../../../src/health/filter.js';
 import type { Provider } from '../../../src/registry/provider.js';
 
-const provider = (host: string, unhealthy?: string): Provider => ({ host, port: 80, priority: 10, weight: 1, tags: [], origin: 'test', ...(unhealthy ? { unhealthy } : {}) });
+const provider = (host: string, unhealthy?: string): Provider => ({ host, port: 80, priority: 10, weight: 1, tags: [], origin: 'test', source: 'test', ...(unhealthy ? { unhealthy } : {}) });
 
 describe('the health step of an answer', () => {
   it('leaves out the failing providers and says why', () => {

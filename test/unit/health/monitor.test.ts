@@ -4,31 +4,30 @@ import { pino } from 'pino';
 import { HealthMonitor } from '../../../src/health/monitor.js';
 import { HealthSettings } from '../../../src/health/options.js';
 import type { Probe } from '../../../src/health/probe.js';
-import type { Provider } from '../../../src/registry/provider.js';
+import type { SourceProvider } from '../../../src/registry/provider.js';
 import { Registry } from '../../../src/registry/registry.js';
 import type { ProviderSink, Source, SourceStatus } from '../../../src/registry/source.js';
 import { eventually } from '../../harness/eventually.js';
 
 /** A source holding fixed providers, loaded at a service's first query as ZooKeeper does. */
 class FixedSource implements Source {
-  readonly name = 'fixed';
   private sink?: ProviderSink;
-  constructor(private readonly content: Record<string, Provider[]>) {}
+  constructor(private readonly content: Record<string, SourceProvider[]>) {}
   start(sink: ProviderSink): void {
     this.sink = sink;
   }
   async ensure(service: string) {
-    this.sink?.replace(this.name, service, this.content[service] ?? []);
+    this.sink?.replace(service, this.content[service] ?? []);
     return 'ready' as const;
   }
   release(): void {}
   status(): SourceStatus {
-    return { name: this.name, state: 'connected', watchedServices: 0, watchEvents: 0, decodeFailures: 0, synced: true };
+    return { state: 'connected', watchedServices: 0, watchEvents: 0, decodeFailures: 0, synced: true };
   }
   async stop(): Promise<void> {}
 }
 
-const provider = (host: string): Provider => ({ host, port: 80, priority: 10, weight: 1, tags: [], origin: 'test' });
+const provider = (host: string): SourceProvider => ({ host, port: 80, priority: 10, weight: 1, tags: [], origin: 'test' });
 const options = { 'health-check': { kind: 'tcp' as const }, 'health-interval': 20, 'health-timeout': 10, 'health-rise': 2, 'health-fall': 2, 'health-service': new Map() };
 
 describe('health monitor', () => {
@@ -37,7 +36,8 @@ describe('health monitor', () => {
 
   /** A registry with `api` (two providers) and `idle` (one), checked by a probe that fails the hosts in `down`. */
   function setup() {
-    const registry = new Registry([new FixedSource({ api: [provider('10.0.0.1'), provider('10.0.0.2')], idle: [provider('10.0.0.9')] })], {
+    const source = new FixedSource({ api: [provider('10.0.0.1'), provider('10.0.0.2')], idle: [provider('10.0.0.9')] });
+    const registry = new Registry([{ name: 'fixed', kind: 'fixed', source }], {
       maxServices: 100,
       idleReleaseMs: 60_000,
       ensureTimeoutMs: 1000,
@@ -74,11 +74,11 @@ describe('health monitor', () => {
     await eventually(() => assert.deepEqual(unhealthy(), ['10.0.0.2']));
     assert.ok(changes.filter((s) => s === 'api').length >= 2, 'the load, then the health change');
     assert.match(registry.providers('api')[1].unhealthy!, /tcp check failed 2 times in a row \(last: ECONNREFUSED\)/);
-    assert.equal(monitor.statusOf('api', provider('10.0.0.2'))?.state, 'failing');
+    assert.equal(monitor.statusOf('api', { ...provider('10.0.0.2'), source: 'fixed' })?.state, 'failing');
     assert.equal(monitor.figures().unhealthy, 1);
     down.delete('10.0.0.2');
     await eventually(() => assert.deepEqual(unhealthy(), []));
-    assert.equal(monitor.statusOf('api', provider('10.0.0.2'))?.state, 'passing');
+    assert.equal(monitor.statusOf('api', { ...provider('10.0.0.2'), source: 'fixed' })?.state, 'passing');
   });
 
   it('fails open when every provider fails, and says so in its figures', async () => {

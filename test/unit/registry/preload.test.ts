@@ -7,7 +7,6 @@ import { eventually } from '../../harness/eventually.js';
 
 /** A source whose listing and loads the test drives by hand: what the preloader sees of any registry. */
 class ListedSource implements Source {
-  readonly name = 'listed';
   list?: (services: readonly string[]) => void;
   readonly loads = new Map<string, (result: EnsureResult) => void>();
   private sink?: ProviderSink;
@@ -20,7 +19,7 @@ class ListedSource implements Source {
   }
   /** Delivers `service`'s one provider and finishes its load. */
   load(service: string): void {
-    this.sink?.replace(this.name, service, [{ host: '10.0.0.1', port: 80, priority: 10, weight: 1, tags: [], origin: service }]);
+    this.sink?.replace(service, [{ host: '10.0.0.1', port: 80, priority: 10, weight: 1, tags: [], origin: service }]);
     this.loads.get(service)?.('ready');
   }
   release(): void {}
@@ -28,13 +27,13 @@ class ListedSource implements Source {
     this.list = listed;
   }
   status(): SourceStatus {
-    return { name: this.name, state: 'connected', watchedServices: 0, watchEvents: 0, decodeFailures: 0, lastSync: 1, synced: true };
+    return { state: 'connected', watchedServices: 0, watchEvents: 0, decodeFailures: 0, lastSync: 1, synced: true };
   }
   async stop(): Promise<void> {}
 }
 
 function registryWith(source: Source, preload: boolean): Registry {
-  return new Registry([source], { maxServices: 10, idleReleaseMs: 60_000, ensureTimeoutMs: 60_000, preload: () => preload });
+  return new Registry([{ name: 'listed', kind: 'listed', source }], { maxServices: 10, idleReleaseMs: 60_000, ensureTimeoutMs: 60_000, preload: () => preload });
 }
 
 describe('preload', () => {

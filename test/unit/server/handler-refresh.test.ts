@@ -3,8 +3,9 @@ import { beforeEach, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { AnswerCache } from '../../../src/cache/answer-cache.js';
 import { Forwarder } from '../../../src/forward/forwarder.js';
-import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type Provider } from '../../../src/registry/provider.js';
+import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type SourceProvider } from '../../../src/registry/provider.js';
 import { Registry } from '../../../src/registry/registry.js';
+import type { ProviderSink } from '../../../src/registry/source.js';
 import { ClientAcl } from '../../../src/server/acl.js';
 import { QueryHandler, type HandlerResult } from '../../../src/server/handler.js';
 import { Router } from '../../../src/server/router.js';
@@ -13,11 +14,20 @@ import { ReverseIndex } from '../../../src/zone/reverse-index.js';
 import { ServiceZone } from '../../../src/zone/service-zone.js';
 import { query } from '../../harness/wire.js';
 
-const provider = (host: string): Provider => ({ host, port: 8080, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test' });
+const provider = (host: string): SourceProvider => ({ host, port: 8080, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test' });
 
-/** A handler over a registry without sources: `registry.replace` is a registry change. */
-function setup(): { registry: Registry; cache: AnswerCache; handler: QueryHandler } {
-  const registry = new Registry([], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
+/** A handler over a registry with one source the test writes through: `registry.replace` is a registry change. */
+function setup(): { registry: ProviderSink; cache: AnswerCache; handler: QueryHandler } {
+  let sink: ProviderSink | undefined;
+  const source = {
+    start: (given: ProviderSink) => void (sink = given),
+    ensure: async () => 'ready' as const,
+    release: () => {},
+    status: () => ({ state: 'connected' as const, watchedServices: 0, watchEvents: 0, decodeFailures: 0, synced: true }),
+    stop: async () => {},
+  };
+  const registry = new Registry([{ name: 'test', kind: 'test', source }], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
+  registry.start();
   const cache = new AnswerCache({ max: 100 });
   const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups here')), { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 1000, idleMs: 1000 });
   const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, new ReverseIndex(registry));
@@ -35,7 +45,7 @@ function setup(): { registry: Registry; cache: AnswerCache; handler: QueryHandle
     { zoneCacheMs: 60_000, maxForwardTtl: 60 },
   );
   registry.onChange((service) => handler.changed(service));
-  return { registry, cache, handler };
+  return { registry: { replace: (service, providers) => sink!.replace(service, providers) }, cache, handler };
 }
 
 async function addresses(result: HandlerResult): Promise<string[]> {
@@ -48,18 +58,18 @@ const ask = (handler: QueryHandler, type = 1) => handler.handle(query('api.servi
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('QueryHandler: cached answers re-encoded after a registry change', () => {
-  let registry: Registry;
+  let registry: ProviderSink;
   let cache: AnswerCache;
   let handler: QueryHandler;
   beforeEach(async () => {
     ({ registry, cache, handler } = setup());
-    registry.replace('test', 'api', [provider('10.0.0.1'), provider('10.0.0.2')]);
+    registry.replace('api', [provider('10.0.0.1'), provider('10.0.0.2')]);
     assert.deepEqual(await addresses(ask(handler)), ['10.0.0.1', '10.0.0.2']);
     assert.ok(ask(handler) instanceof Buffer, 'the second query is a hit');
   });
 
   it('encodes the changed answer right after the change, so the next query is a hit showing it', async () => {
-    registry.replace('test', 'api', [provider('10.0.0.2'), provider('10.0.0.3')]);
+    registry.replace('api', [provider('10.0.0.2'), provider('10.0.0.3')]);
     await turn();
     const reply = ask(handler);
     assert.ok(reply instanceof Buffer, 'a hit, answered synchronously');
@@ -69,7 +79,7 @@ describe('QueryHandler: cached answers re-encoded after a registry change', () =
 
   it('never answers from before the change: a query between the change and the re-encoding builds the new answer', async () => {
     const misses = cache.misses;
-    registry.replace('test', 'api', [provider('10.0.0.3')]);
+    registry.replace('api', [provider('10.0.0.3')]);
     const reply = ask(handler);
     assert.ok(reply instanceof Promise, 'not the old cached answer');
     assert.deepEqual(await addresses(reply), ['10.0.0.3']);
@@ -81,7 +91,7 @@ describe('QueryHandler: cached answers re-encoded after a registry change', () =
 
   it('an answer being built when a change lands is built from the change', async () => {
     const pending = ask(handler, 28 /* AAAA: not cached yet */);
-    registry.replace('test', 'api', [provider('fd00::1')]);
+    registry.replace('api', [provider('fd00::1')]);
     assert.deepEqual(await addresses(pending), ['fd00::1']);
     const again = ask(handler, 28);
     assert.ok(again instanceof Buffer);
@@ -89,7 +99,7 @@ describe('QueryHandler: cached answers re-encoded after a registry change', () =
   });
 
   it('a service whose last provider left answers NXDOMAIN from the cache at once', async () => {
-    registry.replace('test', 'api', []);
+    registry.replace('api', []);
     await turn();
     const reply = ask(handler);
     assert.ok(reply instanceof Buffer);

@@ -10,7 +10,7 @@ import { ReverseIndex } from '../../../src/zone/reverse-index.js';
 import { ServiceZone } from '../../../src/zone/service-zone.js';
 
 function provider(host: string, port: number, extra: Partial<Provider> = {}): Provider {
-  return { host, port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test', ...extra };
+  return { host, port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test', source: 'test', ...extra };
 }
 
 /**

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import type { Provider } from '../../../../src/registry/provider.js';
+import type { SourceProvider } from '../../../../src/registry/provider.js';
 import type { ProviderSink } from '../../../../src/registry/source.js';
 import { createConsulCatalog } from '../../../../src/sources/consul/client.js';
 import { ConsulSource } from '../../../../src/sources/consul/source.js';
@@ -13,7 +13,7 @@ import { freePort } from '../../../harness/ports.js';
 /** Records what the source writes into the registry. */
 class RecordingSink implements ProviderSink {
   readonly writes: { service: string; hosts: string[] }[] = [];
-  replace(_source: string, service: string, providers: readonly Provider[]): void {
+  replace(service: string, providers: readonly SourceProvider[]): void {
     this.writes.push({ service, hosts: providers.map((p) => p.host) });
   }
 }
@@ -68,11 +68,16 @@ describe('ConsulSource (against a Consul HTTP API TEST DOUBLE)', () => {
     const { source, sink } = sourceFor(double);
     await source.ensure('web');
     await double.caughtUp('web');
+    const written = sink.writes.length;
     source.release('web');
     const asked = double.requests.length;
     double.addInstance('web', { node: 'n2', nodeAddress: '10.0.0.2', port: 80 });
     await source.ensure('other');
-    assert.deepEqual(sink.writes.at(-1), { service: 'web', hosts: [] });
+    assert.deepEqual(
+      sink.writes.slice(written).filter((write) => write.service === 'web'),
+      [{ service: 'web', hosts: [] }],
+      'withdrawn, and nothing written for it after',
+    );
     assert.equal(source.status().watchedServices, 1);
     assert.ok(double.requests.slice(asked).every((r) => !r.path.endsWith('/web')), 'no request for web after release');
   });
