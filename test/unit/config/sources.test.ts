@@ -95,7 +95,7 @@ describe('sources: instances from the flag shorthands and the sources: list', ()
       `"sources[1].name" in ${file}: must be letters, digits, - and _ (one DNS label) (got "no spaces")`,
       `"sources[1].endpoints" in ${file}: missing: every etcd source needs it`,
       `"sources[1].prefixes" in ${file}: must contain {service} (got ["/x/"])`,
-      `"sources[2].kind" in ${file}: must be one of file, zookeeper, etcd, consul (got "redis")`,
+      `"sources[2].kind" in ${file}: must be one of file, zookeeper, etcd, etcd2, consul (got "redis")`,
       `"sources[3].colour" in ${file}: unknown option of a consul source`,
       `"sources[4]" in ${file}: must be a map with a kind and its options`,
     ]);
@@ -118,7 +118,7 @@ describe('sources: instances from the flag shorthands and the sources: list', ()
     const file = write('secret.yaml', 'sources:\n  - { kind: etcd, name: etcd-b, endpoints: "http://127.0.0.1:2379", user: dns, password-file: /nonexistent/pw }\n');
     const config = load({ file });
     assert.deepEqual(problems(() => prepareInstances(config.sources, {})), [
-      `"sources[0].password-file" in ${file}: cannot read /nonexistent/pw: ENOENT: no such file or directory, open '/nonexistent/pw'`,
+      `"sources[0].password-file" in ${file}: cannot read the etcd password from /nonexistent/pw: ENOENT: no such file or directory, open '/nonexistent/pw'`,
     ]);
   });
 });
