@@ -28,11 +28,11 @@ export const STATUS_PAGE = `<!doctype html>
 <h1>dnsbridge</h1>
 <div id="summary"><span id="ready">connecting…</span><span id="cache"></span><span id="count"></span><span id="health"></span></div>
 <h2>Sources</h2>
-<table><thead><tr><th>source</th><th>state</th><th>last sync</th><th>watched services</th><th>watch events</th><th>decode failures</th><th>detail</th></tr></thead>
+<table><thead><tr><th>source</th><th>kind</th><th>datacenter</th><th>state</th><th>last sync</th><th>watched services</th><th>watch events</th><th>decode failures</th><th>detail</th></tr></thead>
 <tbody id="sources"></tbody></table>
 <h2>Services</h2>
 <input id="filter" type="search" placeholder="filter services">
-<table><thead><tr><th>provider</th><th>priority</th><th>weight</th><th>tags</th><th>source</th><th>health</th><th>check</th><th>last check</th><th>origin</th></tr></thead>
+<table><thead><tr><th>provider</th><th>priority</th><th>weight</th><th>tags</th><th>source</th><th>datacenter</th><th>health</th><th>check</th><th>last check</th><th>origin</th></tr></thead>
 <tbody id="services"></tbody></table>
 <h2>Recent changes</h2>
 <table><thead><tr><th>time</th><th>service</th><th>added</th><th>removed</th><th>health check</th><th>providers</th></tr></thead>
@@ -71,12 +71,12 @@ function renderServices() {
   for (const name of [...services.keys()].sort()) {
     if (filter && !name.includes(filter)) continue;
     const service = services.get(name);
-    const head = el("td", { colspan: "9" }, name + " — " + service.providers.length + " provider" + (service.providers.length === 1 ? "" : "s"));
+    const head = el("td", { colspan: "10" }, name + " — " + service.providers.length + " provider" + (service.providers.length === 1 ? "" : "s"));
     rows.push(row([head], { class: "service", "data-service": name }));
     for (const p of service.providers) {
       const health = staleSources.has(p.source) ? (staleSources.get(p.source) ? "stale" : "live") : p.health;
       const check = p.check ? el("td", { class: p.check.state, title: p.check.reason || "" }, p.check.state) : "-";
-      rows.push(row([hostPort(p), p.priority, p.weight, p.tags.join(", "), p.source, el("td", { class: health }, health), check, lastCheck(p.check), el("td", { class: "muted" }, p.origin)],
+      rows.push(row([hostPort(p), p.priority, p.weight, p.tags.join(", "), p.source, p.datacenter || "", el("td", { class: health }, health), check, lastCheck(p.check), el("td", { class: "muted" }, p.origin)],
         { "data-provider": hostPort(p), "data-of": name }));
     }
   }
@@ -104,7 +104,7 @@ function renderStatus(status) {
   const ratio = !cache || cache.hitRatio === null ? "–" : (100 * cache.hitRatio).toFixed(1) + "%";
   $("cache").textContent = cache ? "cache hit ratio " + ratio + " (" + cache.size + " answers cached)" : "cache: in the DNS workers (see /metrics)";
   $("sources").replaceChildren(...status.sources.map((s) =>
-    row([s.name, el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, s.watchEvents, s.decodeFailures, s.detail || ""],
+    row([s.name, s.kind, s.datacenter || "", el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, s.watchEvents, s.decodeFailures, s.detail || ""],
       { "data-source": s.name })));
   $("changes").replaceChildren(...status.changes.map(renderChange));
   renderHealth(status.health);

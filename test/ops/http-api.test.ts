@@ -15,8 +15,11 @@ describe('the --http endpoint of a running bridge', () => {
 
   before(async () => {
     upstream = await startDnsmasq({ config: ['local=/example.test/', 'host-record=web.example.test,192.0.2.10'] });
-    registry = await writeTemp(await tempDir(), 'services.yaml', 'api: ["10.0.0.1:8080", {host: 10.0.0.2, port: 8081, weight: 5, tags: [canary]}]\n');
-    bridge = await startBridge(['--file', registry, '--upstream', upstream.address]);
+    const dir = await tempDir();
+    registry = await writeTemp(dir, 'services.yaml', 'api: ["10.0.0.1:8080", {host: 10.0.0.2, port: 8081, weight: 5, tags: [canary]}]\n');
+    // One source instance of its own name and datacenter: every view below shows where a provider came from.
+    const config = await writeTemp(dir, 'dnsbridge.yaml', `sources:\n  - { kind: file, name: static, datacenter: east, path: "${registry}" }\n`);
+    bridge = await startBridge(['--config', config, '--upstream', upstream.address]);
   });
   after(async () => {
     await bridge?.stop();
@@ -48,25 +51,25 @@ describe('the --http endpoint of a running bridge', () => {
     atLeastOne('dnsbridge_upstream_tries_total', { upstream: upstream.address, outcome: 'answer' });
     atLeastOne('dnsbridge_upstream_duration_seconds_count', { upstream: upstream.address });
     atLeastOne('dnsbridge_malformed_packets_total');
-    atLeastOne('dnsbridge_source_connected', { source: 'file' });
-    atLeastOne('dnsbridge_source_watched_services', { source: 'file' });
-    atLeastOne('dnsbridge_source_last_sync_timestamp_seconds', { source: 'file' });
+    atLeastOne('dnsbridge_source_connected', { source: 'static' });
+    atLeastOne('dnsbridge_source_watched_services', { source: 'static' });
+    atLeastOne('dnsbridge_source_last_sync_timestamp_seconds', { source: 'static' });
     for (const name of ['dnsbridge_truncated_answers_total', 'dnsbridge_stale_answers_total', 'dnsbridge_cache_invalidations_total']) {
       assert.equal(total(metrics, name), 0, name);
     }
     for (const name of ['dnsbridge_source_watch_events_total', 'dnsbridge_source_decode_failures_total']) {
-      assert.notEqual(total(metrics, name, { source: 'file' }), undefined, name);
+      assert.notEqual(total(metrics, name, { source: 'static' }), undefined, name);
     }
   });
 
-  it('lists every service with each provider and the source it came from', async () => {
+  it('lists every service with each provider, the source instance it came from and its datacenter', async () => {
     const { status, body } = await getJson(bridge.http, '/api/services');
     assert.equal(status, 200);
     assert.deepEqual(body.services.map((s: { name: string }) => s.name), ['api']);
     const [first, second] = body.services[0].providers;
     assert.deepEqual(
-      { host: first.host, port: first.port, source: first.source, health: first.health },
-      { host: '10.0.0.1', port: 8080, source: 'file', health: 'live' },
+      { host: first.host, port: first.port, source: first.source, datacenter: first.datacenter, health: first.health },
+      { host: '10.0.0.1', port: 8080, source: 'static', datacenter: 'east', health: 'live' },
     );
     assert.deepEqual({ weight: second.weight, tags: second.tags }, { weight: 5, tags: ['canary'] });
     assert.match(first.origin, /^file:.*services\.yaml/);
@@ -83,23 +86,24 @@ describe('the --http endpoint of a running bridge', () => {
     assert.equal(bad.status, 400);
   });
 
-  it('prints the services and sources as tables with `dnsbridge ls`', async () => {
+  it('prints the services and the source instances with their kind and datacenter as tables with `dnsbridge ls`', async () => {
     const { code, output } = await runCli(['ls', '--http', bridge.http]);
     assert.equal(code, 0, output);
     const lines = output.split('\n');
-    assert.match(lines[0], /^SERVICE\s+PROVIDERS\s+SOURCES\s+HEALTH$/);
-    assert.match(lines[1], /^api\s+2\s+file\s+live$/);
-    assert.ok(lines.some((line) => /^file\s+connected\s+\d{4}-/.test(line)), output);
+    assert.match(lines[0], /^SERVICE\s+PROVIDERS\s+SOURCES\s+DATACENTERS\s+HEALTH$/);
+    assert.match(lines[1], /^api\s+2\s+static\s+east\s+live$/);
+    assert.ok(lines.some((line) => /^SOURCE\s+KIND\s+DATACENTER\s+STATE\s+LAST SYNC\s+SERVICES\s+DETAIL$/.test(line)), output);
+    assert.ok(lines.some((line) => /^static\s+file\s+east\s+connected\s+\d{4}-/.test(line)), output);
     assert.ok(lines.includes('ready'), output);
   });
 
-  it("prints a service's providers with `dnsbridge lookup`, and exits 1 for an unknown one", async () => {
+  it("prints a service's providers with their source and datacenter with `dnsbridge lookup`, and exits 1 for an unknown one", async () => {
     const { code, output } = await runCli(['lookup', 'api', '--http', bridge.http]);
     assert.equal(code, 0, output);
     const lines = output.trim().split('\n');
-    assert.match(lines[0], /^PROVIDER\s+PRIORITY\s+WEIGHT\s+TAGS\s+SOURCE\s+HEALTH\s+CHECK\s+LAST CHECK\s+LATENCY\s+ORIGIN$/);
-    assert.match(lines[1], /^10\.0\.0\.1:8080\s+10\s+1\s+-\s+file\s+live\s+-\s+-\s+-\s+file:/);
-    assert.match(lines[2], /^10\.0\.0\.2:8081\s+10\s+5\s+canary\s+file\s+live\s+-\s+-\s+-\s+file:/);
+    assert.match(lines[0], /^PROVIDER\s+PRIORITY\s+WEIGHT\s+TAGS\s+SOURCE\s+DATACENTER\s+HEALTH\s+CHECK\s+LAST CHECK\s+LATENCY\s+ORIGIN$/);
+    assert.match(lines[1], /^10\.0\.0\.1:8080\s+10\s+1\s+-\s+static\s+east\s+live\s+-\s+-\s+-\s+file:/);
+    assert.match(lines[2], /^10\.0\.0\.2:8081\s+10\s+5\s+canary\s+static\s+east\s+live\s+-\s+-\s+-\s+file:/);
     const unknown = await runCli(['lookup', 'nosuch', '--http', bridge.http]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.output, /no providers of nosuch/);

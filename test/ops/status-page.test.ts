@@ -14,8 +14,10 @@ describe('the status page in a real browser, with a registry file', () => {
   let registry: string;
 
   before(async () => {
-    registry = await writeTemp(await tempDir(), 'services.yaml', 'api: ["10.0.0.1:8080"]\n');
-    bridge = await startBridge(['--file', registry]);
+    const dir = await tempDir();
+    registry = await writeTemp(dir, 'services.yaml', 'api: ["10.0.0.1:8080"]\n');
+    const config = await writeTemp(dir, 'dnsbridge.yaml', `sources:\n  - { kind: file, name: static, datacenter: east, path: "${registry}" }\n`);
+    bridge = await startBridge(['--config', config]);
     browser = await launchChromium();
     page = await browser.newPage();
   });
@@ -24,12 +26,23 @@ describe('the status page in a real browser, with a registry file', () => {
     await bridge?.stop();
   });
 
-  it('shows the services, their providers with source and health, and the sources', async () => {
+  it('shows the services, their providers with source instance, datacenter and health, and the sources with kind and datacenter', async () => {
     await page.goto(`http://${bridge.http}/`);
     const provider = page.locator('[data-of="api"][data-provider="10.0.0.1:8080"]');
     await provider.waitFor();
-    assert.deepEqual(await provider.locator('td').allTextContents(), ['10.0.0.1:8080', '10', '1', '', 'file', 'live', '-', '', (await getJson(bridge.http, '/api/services/api')).body.providers[0].origin]);
-    assert.equal(await page.locator('[data-source="file"] td').nth(1).textContent(), 'connected');
+    assert.deepEqual(await provider.locator('td').allTextContents(), [
+      '10.0.0.1:8080',
+      '10',
+      '1',
+      '',
+      'static',
+      'east',
+      'live',
+      '-',
+      '',
+      (await getJson(bridge.http, '/api/services/api')).body.providers[0].origin,
+    ]);
+    assert.deepEqual((await page.locator('[data-source="static"] td').allTextContents()).slice(0, 4), ['static', 'file', 'east', 'connected']);
     assert.equal(await page.locator('#ready').textContent(), 'ready');
   });
 
@@ -93,7 +106,7 @@ describe('the status page in a real browser, with ZooKeeper', () => {
   it('marks the providers stale when ZooKeeper goes away, stays ready saying why, and counts the stale answers', async () => {
     await zk.stop();
     await page.locator('[data-of="api"] td.stale').first().waitFor();
-    assert.notEqual(await page.locator('[data-source="zookeeper"] td').nth(1).textContent(), 'connected');
+    assert.notEqual(await page.locator('[data-source="zookeeper"] td').nth(3).textContent(), 'connected');
     const ready = await get(bridge.http, '/readyz');
     assert.equal(ready.status, 200);
     assert.match(ready.body, /^zookeeper: serving stale .*$/m);

@@ -24,8 +24,8 @@ async function lookup(service: string, options: { http: string; json?: boolean }
 }
 
 export function formatProviders(service: ServiceJson): string {
-  const rows = service.providers.map((p) => [providerLabel(p), p.priority, p.weight, p.tags.join(',') || '-', p.source, p.health, ...checkColumns(p.check), p.origin]);
-  return table(['provider', 'priority', 'weight', 'tags', 'source', 'health', 'check', 'last check', 'latency', 'origin'], rows);
+  const rows = service.providers.map((p) => [providerLabel(p), p.priority, p.weight, p.tags.join(',') || '-', p.source, p.datacenter ?? '-', p.health, ...checkColumns(p.check), p.origin]);
+  return table(['provider', 'priority', 'weight', 'tags', 'source', 'datacenter', 'health', 'check', 'last check', 'latency', 'origin'], rows);
 }
 
 /** State, last result and its latency of the bridge's own check; `-` where the service is not checked. */

@@ -29,14 +29,23 @@ export function formatServices(services: readonly ServiceJson[]): string {
   if (!services.length) return 'no services with providers yet\n';
   const rows = services.map((s) => {
     const sources = [...new Set(s.providers.map((p) => p.source))].join(',');
+    const datacenters = [...new Set(s.providers.flatMap((p) => (p.datacenter ? [p.datacenter] : [])))].join(',') || '-';
     const stale = s.providers.filter((p) => p.health === 'stale').length;
-    return [s.name, s.providers.length, sources, stale ? `${stale} stale` : 'live'];
+    return [s.name, s.providers.length, sources, datacenters, stale ? `${stale} stale` : 'live'];
   });
-  return table(['service', 'providers', 'sources', 'health'], rows);
+  return table(['service', 'providers', 'sources', 'datacenters', 'health'], rows);
 }
 
 function formatSources(status: StatusJson): string {
   if (!status.sources.length) return 'no sources configured\n';
-  const rows = status.sources.map((s) => [s.name, s.state, s.lastSync ? new Date(s.lastSync).toISOString() : 'never', s.watchedServices, s.detail ?? '']);
-  return `${table(['source', 'state', 'last sync', 'services', 'detail'], rows)}${status.ready ? 'ready' : 'NOT READY'}\n`;
+  const rows = status.sources.map((s) => [
+    s.name,
+    s.kind,
+    s.datacenter ?? '-',
+    s.state,
+    s.lastSync ? new Date(s.lastSync).toISOString() : 'never',
+    s.watchedServices,
+    s.detail ?? '',
+  ]);
+  return `${table(['source', 'kind', 'datacenter', 'state', 'last sync', 'services', 'detail'], rows)}${status.ready ? 'ready' : 'NOT READY'}\n`;
 }
