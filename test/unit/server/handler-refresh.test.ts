@@ -4,7 +4,6 @@ import dnsPacket from 'dns-packet';
 import { AnswerCache } from '../../../src/cache/answer-cache.js';
 import { Forwarder } from '../../../src/forward/forwarder.js';
 import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type SourceProvider } from '../../../src/registry/provider.js';
-import { Registry } from '../../../src/registry/registry.js';
 import type { ProviderSink } from '../../../src/registry/source.js';
 import { ClientAcl } from '../../../src/server/acl.js';
 import { QueryHandler, type HandlerResult } from '../../../src/server/handler.js';
@@ -12,22 +11,14 @@ import { Router } from '../../../src/server/router.js';
 import { HostAddresses } from '../../../src/zone/host-addresses.js';
 import { ReverseIndex } from '../../../src/zone/reverse-index.js';
 import { ServiceZone } from '../../../src/zone/service-zone.js';
+import { writableRegistry } from '../../harness/registry.js';
 import { query } from '../../harness/wire.js';
 
 const provider = (host: string): SourceProvider => ({ host, port: 8080, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test' });
 
 /** A handler over a registry with one source the test writes through: `registry.replace` is a registry change. */
 function setup(): { registry: ProviderSink; cache: AnswerCache; handler: QueryHandler } {
-  let sink: ProviderSink | undefined;
-  const source = {
-    start: (given: ProviderSink) => void (sink = given),
-    ensure: async () => 'ready' as const,
-    release: () => {},
-    status: () => ({ state: 'connected' as const, watchedServices: 0, watchEvents: 0, decodeFailures: 0, synced: true }),
-    stop: async () => {},
-  };
-  const registry = new Registry([{ name: 'test', kind: 'test', source }], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
-  registry.start();
+  const { registry, write } = writableRegistry();
   const cache = new AnswerCache({ max: 100 });
   const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups here')), { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 1000, idleMs: 1000 });
   const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, new ReverseIndex(registry));
@@ -45,7 +36,7 @@ function setup(): { registry: ProviderSink; cache: AnswerCache; handler: QueryHa
     { zoneCacheMs: 60_000, maxForwardTtl: 60 },
   );
   registry.onChange((service) => handler.changed(service));
-  return { registry: { replace: (service, providers) => sink!.replace(service, providers) }, cache, handler };
+  return { registry: { replace: write }, cache, handler };
 }
 
 async function addresses(result: HandlerResult): Promise<string[]> {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RRType } from '../../../src/dns/constants.js';
-import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type Provider } from '../../../src/registry/provider.js';
-import { Registry } from '../../../src/registry/registry.js';
+import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type SourceProvider } from '../../../src/registry/provider.js';
 import { HostAddresses } from '../../../src/zone/host-addresses.js';
 import { reverseAddress } from '../../../src/zone/names.js';
 import { ReverseIndex, reverseDependencies } from '../../../src/zone/reverse-index.js';
 import { ServiceZone } from '../../../src/zone/service-zone.js';
+import { writableRegistry } from '../../harness/registry.js';
 
-const provider = (host: string, port = 80): Provider => ({ host, port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test' });
+const provider = (host: string, port = 80): SourceProvider => ({ host, port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test' });
 const V6_NAME = '3.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa';
 
 describe('reverseAddress: the address of a reverse name, in addressToHex form', () => {
@@ -33,20 +33,20 @@ describe('reverseAddress: the address of a reverse name, in addressToHex form', 
 
 describe('ReverseIndex and PTR answers', () => {
   function setup() {
-    const registry = new Registry([], { maxServices: 100, idleReleaseMs: 60_000, ensureTimeoutMs: 1000 });
+    const { registry, write } = writableRegistry('file');
     const index = new ReverseIndex(registry);
     const changed: string[] = [];
     index.onChange((dependency) => changed.push(dependency));
     const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups here')), { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 1000, idleMs: 1000 });
     const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, index);
-    return { registry, index, changed, zone };
+    return { registry, write, index, changed, zone };
   }
   const ptrs = (zone: ServiceZone, name: string) => zone.answerNow(name, RRType.PTR).answer.answer.map((rr) => (rr.type === 'PTR' ? rr.host : rr.type));
 
   it('one PTR per service at an address, IPv4 and IPv6; hostnames are not indexed', () => {
-    const { registry, index, zone } = setup();
-    registry.replace('file', 'api', [provider('10.0.0.1'), provider('fd00::3'), provider('web.example.test')]);
-    registry.replace('file', 'db', [provider('10.0.0.1', 5432)]);
+    const { write, index, zone } = setup();
+    write('api', [provider('10.0.0.1'), provider('fd00::3'), provider('web.example.test')]);
+    write('db', [provider('10.0.0.1', 5432)]);
     assert.deepEqual(ptrs(zone, '1.0.0.10.in-addr.arpa'), ['api.service.local', 'db.service.local']);
     assert.deepEqual(ptrs(zone, V6_NAME), ['api.service.local']);
     assert.ok(index.answers('1.0.0.10.in-addr.arpa'));
@@ -57,11 +57,11 @@ describe('ReverseIndex and PTR answers', () => {
   });
 
   it('a change tells the old and the new address, and nothing when the addresses stay', () => {
-    const { registry, index, changed, zone } = setup();
-    registry.replace('file', 'api', [provider('10.0.0.1')]);
-    registry.replace('file', 'api', [provider('10.0.0.1', 8080)]);
+    const { write, index, changed, zone } = setup();
+    write('api', [provider('10.0.0.1')]);
+    write('api', [provider('10.0.0.1', 8080)]);
     assert.deepEqual(changed, ['reverse:0a000001']);
-    registry.replace('file', 'api', [provider('10.0.0.2')]);
+    write('api', [provider('10.0.0.2')]);
     assert.deepEqual(changed, ['reverse:0a000001', 'reverse:0a000001', 'reverse:0a000002']);
     assert.ok(!index.answers('1.0.0.10.in-addr.arpa'));
     assert.equal(zone.answerNow('1.0.0.10.in-addr.arpa', RRType.PTR).answer.rcode, 3);
