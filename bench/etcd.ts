@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import { startBridge, type BridgeProcess } from '../test/harness/bridge.js';
 import { startEtcd } from '../test/harness/etcd.js';
 import { freePort } from '../test/harness/ports.js';
 import { percentile, table, type Benchmark } from './benchmark.js';
-import { rssMiB } from '../test/harness/process.js';
+import { cpuTicks, rssMiB } from '../test/harness/process.js';
 import { DnsClient } from './dns-client.js';
 
 const SERVICES = Number(process.env.ETCD_BENCH_SERVICES ?? 10_000);
@@ -164,19 +163,12 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
 /** Waits until the bridge uses under 5% of a core over half a second (at most a minute). */
 async function untilIdle(bridge: BridgeProcess): Promise<void> {
   const deadline = performance.now() + 60_000;
-  let before = await cpuTicks(bridge);
+  let before = await cpuTicks(bridge.child.pid!);
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const now = await cpuTicks(bridge);
+    const now = await cpuTicks(bridge.child.pid!);
     // Kernel clock ticks are 10 ms: 5% of 500 ms is 2.5 ticks.
     if (now - before < 2.5) return;
     before = now;
   }
 }
-
-/** User + system CPU time of the bridge process, in clock ticks. */
-async function cpuTicks(bridge: BridgeProcess): Promise<number> {
-  const fields = (await readFile(`/proc/${bridge.child.pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-

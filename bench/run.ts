@@ -4,10 +4,11 @@ import type { Benchmark } from './benchmark.js';
 import { dnsThroughput } from './dns-throughput.js';
 import { etcdBenchmark } from './etcd.js';
 import { etcd2Benchmark } from './etcd2.js';
+import { healthBenchmark } from './health.js';
 import { scale } from './scale.js';
 import { zooKeeperBenchmark } from './zookeeper.js';
 
-const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark, etcdBenchmark, etcd2Benchmark];
+const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark, etcdBenchmark, etcd2Benchmark, healthBenchmark];
 
 const wanted = process.argv.slice(2);
 for (const benchmark of benchmarks) {

@@ -20,7 +20,9 @@ export interface SchedulerOptions {
  */
 export class CheckScheduler {
   private readonly jobs = new Map<string, Job>();
-  private readonly queue: Job[] = [];
+  /** Jobs due, oldest first from `head`: taking one must not move the others (thousands wait when probes are slow). */
+  private queue: Job[] = [];
+  private head = 0;
   private running = 0;
   private readonly random: () => number;
 
@@ -49,7 +51,8 @@ export class CheckScheduler {
 
   stop(): void {
     for (const key of [...this.jobs.keys()]) this.remove(key);
-    this.queue.length = 0;
+    this.queue = [];
+    this.head = 0;
   }
 
   private after(job: Job, delayMs: number): void {
@@ -61,8 +64,10 @@ export class CheckScheduler {
   }
 
   private pump(): void {
-    while (this.running < this.options.maxInFlight && this.queue.length) {
-      const job = this.queue.shift()!;
+    while (this.running < this.options.maxInFlight && this.head < this.queue.length) {
+      const job = this.queue[this.head++];
+      // Drop the taken ones once they are most of the array: amortised O(1) per job.
+      if (this.head * 2 > this.queue.length) [this.queue, this.head] = [this.queue.slice(this.head), 0];
       if (job.removed) continue;
       this.running++;
       const started = performance.now();
