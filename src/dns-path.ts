@@ -108,11 +108,11 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
 }
 
 function zoneOptions(config: Config): ServiceZone['options'] {
-  return { domain: config.domain, ttl: config.ttl, hostWaitMs: Math.min(1000, config['upstream-timeout']) };
+  return { domain: config.domain, ttl: config.ttl, hostWaitMs: Math.min(1000, config['upstream-timeout']), maxAnswers: config['max-answers'] };
 }
 
 /** The zone is kept when its options stay: it remembers which services use which provider hostnames. */
 function sameZone(zone: ServiceZone, config: Config): boolean {
   const next = zoneOptions(config);
-  return zone.options.domain === next.domain && zone.options.ttl === next.ttl && zone.options.hostWaitMs === next.hostWaitMs;
+  return (Object.keys(next) as (keyof typeof next)[]).every((key) => zone.options[key] === next[key]);
 }

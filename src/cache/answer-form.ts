@@ -16,16 +16,19 @@ export interface AnswerForm {
   /** Largest message this client takes. */
   readonly limit: number;
   readonly edns: EdnsForm;
+  /** With `--max-answers`: the addresses chosen for the client's network (sorted), the only ones answered. */
+  readonly subset?: readonly string[];
 }
 
-export function answerForm(query: Query, limit: number): AnswerForm {
+export function answerForm(query: Query, limit: number, subset?: readonly string[]): AnswerForm {
   const edns = query.edns ? (query.edns.dnssecOk ? 'dnssec' : 'edns') : 'none';
-  return { name: query.name, type: query.type, class: query.class, limit, edns };
+  return { name: query.name, type: query.type, class: query.class, limit, edns, subset };
 }
 
 /** The cache key: a pure function of the form. */
 export function cacheKey(form: AnswerForm): string {
-  return `${form.name}|${form.type}|${form.class}|${form.limit}|${form.edns}`;
+  const key = `${form.name}|${form.type}|${form.class}|${form.limit}|${form.edns}`;
+  return form.subset ? `${key}|${form.subset.join(',')}` : key;
 }
 
 /** A question with the form's shape, to encode its answer (ID and RD/CD are patched per reply). */

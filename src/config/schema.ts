@@ -87,6 +87,7 @@ export const serveOptions = {
   'upstream-timeout': { schema: integer(100, 30_000).default(2000), arg: 'MS', help: 'one try at one upstream' },
   'rate-limit': { schema: integer(0, 1_000_000).default(0), arg: 'PER_SECOND', help: 'UDP answers per second per client /24 (IPv6 /56); 0 = unlimited' },
   'rate-limit-slip': { schema: integer(0, 10).default(2), arg: 'N', help: 'every Nth limited query gets an empty TC=1 answer (retry over TCP); 0 = drop all' },
+  'max-answers': { schema: integer(0, 1000).default(0), arg: 'N', help: 'most addresses in an A/AAAA answer, chosen per client /24 (IPv6 /56) by weight; 0 = all' },
   'cache-size': { schema: integer(100, 10_000_000).default(100_000), arg: 'ENTRIES', help: 'answers kept in memory' },
   preload: { schema: flag.default(false), arg: '', help: 'load every service a source lists at start and follow the listing; /readyz waits for it' },
   'health-check': { schema: checkKindOption.prefault('off'), arg: 'tcp|http:/PATH|off', help: "the bridge's own check of every queried service's providers" },

@@ -35,7 +35,7 @@ export interface DnsSettings {
 export function staleAfterReload(before: DnsSettings, next: DnsSettings): (form: AnswerForm) => boolean {
   const recursion = (config: Config) => config.upstreams.length > 0;
   if (before.config.domain !== next.config.domain || recursion(before.config) !== recursion(next.config)) return () => true;
-  const ttlChanged = before.config.ttl !== next.config.ttl;
+  const ttlChanged = before.config.ttl !== next.config.ttl || before.config['max-answers'] !== next.config['max-answers'];
   return ({ name }) => {
     const was = before.router.route(name);
     const now = next.router.route(name);

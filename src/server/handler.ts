@@ -12,6 +12,7 @@ import type { ProviderView } from '../registry/view.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ServiceZone } from '../zone/service-zone.js';
 import { reverseDependencies } from '../zone/reverse-index.js';
+import { clientNetwork } from '../zone/subset.js';
 import { isTransfer, refuseTransfer } from '../zone/transfer.js';
 import type { ClientAcl } from './acl.js';
 import type { Router } from './router.js';
@@ -75,7 +76,7 @@ export class QueryHandler {
       return this.reply(refused, msg, query, false, started, client);
     }
     if (query.class !== RRClass.IN) return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client);
-    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query));
+    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), this.subsetFor(query.name, query.type, client));
     const key = cacheKey(form);
     const entry = this.deps.cache.get(key);
     if (entry) {
@@ -110,7 +111,7 @@ export class QueryHandler {
   private async miss(msg: Buffer, query: Query, key: string, form: AnswerForm, started: number, client: string): Promise<Buffer> {
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.resolve(query, key, form).finally(() => this.inFlight.delete(key));
+      pending = this.resolve(query, key, form, client).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return this.reply(await pending, msg, query, false, started, client);
@@ -124,20 +125,30 @@ export class QueryHandler {
     return out;
   }
 
-  private resolve(query: Query, key: string, form: AnswerForm): Promise<CachedAnswer> {
+  private resolve(query: Query, key: string, form: AnswerForm, client: string): Promise<CachedAnswer> {
     const route = this.deps.router.route(query.name);
     if (route.kind === 'zone' && isTransfer(query.type)) {
       const refusal = refuseTransfer(query.name, this.deps.zone.options.domain);
       return Promise.resolve(this.uncached(query, refusal.rcode, SERVICE_ZONE, refusal.errors));
     }
-    if (route.kind === 'zone') return this.fromZone(key, form);
+    if (route.kind === 'zone') return this.fromZone(key, form, client);
     if (!this.deps.recursionAvailable) return Promise.resolve(this.uncached(query, Rcode.REFUSED, route.zone));
     return this.forward(query, key, form, route.zone, route.upstreams);
   }
 
-  private async fromZone(key: string, form: AnswerForm): Promise<CachedAnswer> {
+  private async fromZone(key: string, form: AnswerForm, client: string): Promise<CachedAnswer> {
     const loaded = await this.deps.zone.prepare(form.name);
-    return this.answerZone(key, form, loaded, this.options.zoneCacheMs);
+    // A service loaded just now has a subset only from now on.
+    const subset = form.subset ?? this.subsetFor(form.name, form.type, client);
+    if (subset === form.subset) return this.answerZone(key, form, loaded, this.options.zoneCacheMs);
+    const chosen = { ...form, subset };
+    return this.answerZone(cacheKey(chosen), chosen, loaded, this.options.zoneCacheMs);
+  }
+
+  /** With `--max-answers`: the addresses this client's network gets (see `ServiceZone.subsetFor`). */
+  private subsetFor(name: string, type: number, client: string): readonly string[] | undefined {
+    if (!this.deps.zone.options.maxAnswers) return undefined;
+    return this.deps.zone.subsetFor(name, type, clientNetwork(client));
   }
 
   /**
@@ -145,7 +156,7 @@ export class QueryHandler {
    * fall between reading and caching, so a cached answer is never older than the last change.
    */
   private answerZone(key: string, form: AnswerForm, loaded: EnsureResult, ttlMs: number): CachedAnswer {
-    const result = this.deps.zone.answerNow(form.name, form.type, loaded);
+    const result = this.deps.zone.answerNow(form.name, form.type, loaded, form.subset);
     const rcode = result.answer.rcode;
     const options = { limit: form.limit, authoritative: rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
     const encoded = encodeMovableAnswer(formQuery(form), result.answer, options);

@@ -9,6 +9,7 @@ import type { ProviderView } from '../registry/view.js';
 import type { HostAddresses } from './host-addresses.js';
 import { addressToHex, classify, reverseAddress, type ZoneName } from './names.js';
 import { reverseDependency, type ReverseIndex } from './reverse-index.js';
+import { rendezvous } from './subset.js';
 
 export interface ServiceZoneOptions {
   domain: string;
@@ -16,6 +17,8 @@ export interface ServiceZoneOptions {
   ttl: number;
   /** How long a first answer waits for a provider hostname's addresses. */
   hostWaitMs: number;
+  /** Most addresses in an A or AAAA answer, chosen per client network; 0 = all. */
+  maxAnswers: number;
 }
 
 /** An answer and what it was built from, so the cache can drop it when that changes. */
@@ -69,7 +72,7 @@ export class ServiceZone {
    * The answer from what is loaded now. Synchronous, so a caller that caches it has read the
    * providers and stored the answer with no registry change in between.
    */
-  answerNow(name: string, type: number, loadResult: EnsureResult = 'ready'): ZoneResult {
+  answerNow(name: string, type: number, loadResult: EnsureResult = 'ready', subset?: readonly string[]): ZoneResult {
     const form = classify(name, this.options.domain);
     if (!form) return this.reverseName(name, type);
     if (form.kind === 'none') return this.negative(Rcode.NXDOMAIN, []);
@@ -82,7 +85,7 @@ export class ServiceZone {
     }
     const providers = healthStep(select(this.registry.providers(service), form)).kept;
     if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service]);
-    const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers);
+    const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers, subset);
     if (!answer.answer.length) return this.negative(Rcode.NOERROR, [service]);
     answer.errors = this.staleErrors(service, providers);
     return { answer, services: [service], rotates: true };
@@ -125,11 +128,29 @@ export class ServiceZone {
     return form && 'service' in form ? form.service : undefined;
   }
 
-  private records(name: string, type: number, providers: readonly Provider[]): ZoneAnswer {
+  /**
+   * With `--max-answers N`: the N addresses of an A or AAAA answer that `network` gets, by
+   * weighted rendezvous hashing; undefined when every address is answered (N or fewer, another
+   * type, or a service not loaded yet).
+   */
+  subsetFor(name: string, type: number, network: string): readonly string[] | undefined {
+    const family = type === RRType.A ? 'A' : type === RRType.AAAA ? 'AAAA' : undefined;
+    const form = family && classify(name, this.options.domain);
+    if (!form || form.kind !== 'service' || !this.registry.loaded(form.service)) return undefined;
+    const weights = new Map<string, number>();
+    for (const provider of healthStep(select(this.registry.providers(form.service), form)).kept) {
+      for (const address of this.addressesOf(provider.host, family!)) weights.set(address, (weights.get(address) ?? 0) + provider.weight);
+    }
+    if (weights.size <= this.options.maxAnswers) return undefined;
+    return rendezvous(network, [...weights].map(([address, weight]) => ({ address, weight })), this.options.maxAnswers);
+  }
+
+  private records(name: string, type: number, providers: readonly Provider[], subset?: readonly string[]): ZoneAnswer {
     const answer: ResourceRecord[] = [];
     let additional: ResourceRecord[] = [];
-    if (type === RRType.A || type === RRType.ANY) answer.push(...this.addressRecords(name, providers, 'A'));
-    if (type === RRType.AAAA || type === RRType.ANY) answer.push(...this.addressRecords(name, providers, 'AAAA'));
+    const chosen = (records: ResourceRecord[]) => (subset ? records.filter((rr) => 'address' in rr && subset.includes(rr.address)) : records);
+    if (type === RRType.A || type === RRType.ANY) answer.push(...chosen(this.addressRecords(name, providers, 'A')));
+    if (type === RRType.AAAA || type === RRType.ANY) answer.push(...chosen(this.addressRecords(name, providers, 'AAAA')));
     if (type === RRType.SRV || type === RRType.ANY) {
       const srv = this.srvRecords(name, providers);
       answer.push(...srv.answer);

@@ -1,8 +1,11 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-/** Sends raw bytes over UDP; resolves with the reply, or undefined when none came within `timeoutMs`. */
-export function udpAsk(host: string, port: number, message: Buffer, timeoutMs = 2000): Promise<Buffer | undefined> {
+/**
+ * Sends raw bytes over UDP; resolves with the reply, or undefined when none came within `timeoutMs`.
+ * `from` binds the client's address first (any 127.x.y.z on loopback), as a distinct client.
+ */
+export function udpAsk(host: string, port: number, message: Buffer, timeoutMs = 2000, from?: string): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     const done = (reply: Buffer | undefined) => {
@@ -12,7 +15,8 @@ export function udpAsk(host: string, port: number, message: Buffer, timeoutMs = 
     };
     const timer = setTimeout(() => done(undefined), timeoutMs);
     socket.once('message', (reply) => done(reply));
-    socket.send(message, port, host);
+    if (from) socket.bind(0, from, () => socket.send(message, port, host));
+    else socket.send(message, port, host);
   });
 }
 

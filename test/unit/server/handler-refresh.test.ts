@@ -21,7 +21,7 @@ function setup(): { registry: ProviderSink; cache: AnswerCache; handler: QueryHa
   const { registry, write } = writableRegistry();
   const cache = new AnswerCache({ max: 100 });
   const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups here')), { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 1000, idleMs: 1000 });
-  const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, new ReverseIndex(registry));
+  const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100, maxAnswers: 0 }, registry, hosts, new ReverseIndex(registry));
   const handler = new QueryHandler(
     {
       cache,

@@ -38,7 +38,7 @@ describe('ReverseIndex and PTR answers', () => {
     const changed: string[] = [];
     index.onChange((dependency) => changed.push(dependency));
     const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups here')), { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 1000, idleMs: 1000 });
-    const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, index);
+    const zone = new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100, maxAnswers: 0 }, registry, hosts, index);
     return { registry, write, index, changed, zone };
   }
   const ptrs = (zone: ServiceZone, name: string) => zone.answerNow(name, RRType.PTR).answer.answer.map((rr) => (rr.type === 'PTR' ? rr.host : rr.type));

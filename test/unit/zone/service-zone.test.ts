@@ -38,7 +38,7 @@ const lookup: AddressLookup = async (name, type) => {
 function zone(services: Record<string, Provider[]>, unavailable: string[] = [], disconnected: string[] = []): ServiceZone {
   const hosts = new HostAddresses(lookup, { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 60_000, idleMs: 60_000 });
   const registry = view(services, unavailable, disconnected);
-  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500 }, registry, hosts, new ReverseIndex(registry));
+  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500, maxAnswers: 0 }, registry, hosts, new ReverseIndex(registry));
 }
 
 const services = {
