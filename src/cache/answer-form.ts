@@ -21,8 +21,9 @@ export interface AnswerForm {
 }
 
 export function answerForm(query: Query, limit: number, subset?: readonly string[]): AnswerForm {
-  const edns = query.edns ? (query.edns.dnssecOk ? 'dnssec' : 'edns') : 'none';
-  return { name: query.name, type: query.type, class: query.class, limit, edns, subset };
+  const edns: EdnsForm = query.edns ? (query.edns.dnssecOk ? 'dnssec' : 'edns') : 'none';
+  const form = { name: query.name, type: query.type, class: query.class, limit, edns };
+  return subset ? { ...form, subset } : form;
 }
 
 /** The cache key: a pure function of the form. */
