@@ -68,3 +68,31 @@ describe('glibc resolves through the bridge on port 53 (network namespace)', () 
     await assert.rejects(netns.exec(getent, ['hosts', 'nope.service.local']), (error: { code?: number }) => error.code === 2);
   });
 });
+
+describe('glibc with --max-answers 1 (network namespace)', () => {
+  let netns: Netns;
+  let bridge: Running;
+  let getent: string;
+
+  before(async () => {
+    getent = requireTool('getent', 'libc-bin');
+    const file = join(await mkdtemp(join(tmpdir(), 'dnsbridge-glibc-subset-')), 'services.yaml');
+    await writeFile(file, 'api: ["10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080", "10.0.0.4:8080"]\n');
+    netns = await createNetns({ resolvConf: 'nameserver 127.0.0.1\n', nsswitch: 'hosts: files dns\n' });
+    const args = [CLI, 'serve', '--listen', '127.0.0.1:53', '--upstream', `127.0.0.1:${UPSTREAM_PORT}`, '--file', file, '--workers', '1', '--max-answers', '1'];
+    bridge = await startProcess(netns.launcher[0], [...netns.launcher.slice(1), process.execPath, ...args], {
+      ready: (output) => output.includes('dnsbridge listening'),
+      name: 'dnsbridge --max-answers 1 in a network namespace',
+    });
+  });
+  after(async () => {
+    await bridge?.stop();
+    await netns?.remove();
+  });
+
+  it('getent ahosts returns one address, the same at every call', async () => {
+    const first = addresses(await netns.exec(getent, ['ahosts', 'api.service.local']));
+    assert.equal(first.length, 1, first.join(' '));
+    for (let i = 0; i < 10; i++) assert.deepEqual(addresses(await netns.exec(getent, ['ahosts', 'api.service.local'])), first);
+  });
+});
