@@ -36,6 +36,9 @@ const hostPort = z.string().transform((text, ctx) => {
   return parsed;
 });
 
+/** Twice the bridge's default TTL (5 s): a client that read the address just before the withdrawal is still served. */
+const DEFAULT_DRAIN_SECONDS = 10;
+
 /**
  * Every `register` option; the flag is `--` + the key. Secrets are not here: the ZooKeeper
  * digest, etcd password and Consul token come from the environment or files only.
@@ -67,6 +70,7 @@ export const registerOptions = {
   interval: { schema: duration.default(2000), arg: 'DURATION', help: 'time between checks (default: 2s)' },
   'check-timeout': { schema: duration.optional(), arg: 'DURATION', help: 'a check that takes longer fails (default: the interval)' },
   exec: { schema: z.boolean().default(false), arg: '', help: 'run `-- PROGRAM ARGS...` as a child; exit with its exit code' },
+  drain: { schema: z.coerce.number().int().min(0).max(3600).default(DEFAULT_DRAIN_SECONDS), arg: 'SECONDS', help: `after SIGTERM the --exec program keeps serving this long, withdrawn, before it gets SIGTERM (default: ${DEFAULT_DRAIN_SECONDS})` },
   'log-level': { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), arg: 'LEVEL', help: 'log level' },
 } satisfies Record<string, { schema: z.ZodType; arg: string; help: string }>;
 
@@ -94,6 +98,8 @@ export interface RegisterSettings {
   timeoutMs: number;
   /** The program and its arguments, with --exec. */
   exec?: string[];
+  /** How long the program keeps serving after the registration is withdrawn on SIGTERM. */
+  drainMs: number;
   logLevel: string;
 }
 
@@ -166,6 +172,7 @@ function settingsOf(options: Parsed, operands: string[], address: string): Regis
     intervalMs: options.interval,
     timeoutMs: options['check-timeout'] ?? options.interval,
     exec: options.exec ? operands : undefined,
+    drainMs: options.drain * 1000,
     logLevel: options['log-level'],
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { sleep } from '../util/sleep.js';
 import { createBackends, readCredentials } from './backends/index.js';
 import { checkFor } from './check.js';
 import { Keeper } from './keeper.js';
@@ -33,11 +34,27 @@ export async function runRegister(settings: RegisterSettings, log: Logger, env: 
     await sidecar.stop();
     return end.code;
   }
+  // Listened for at once: a second signal ends the drain instead of killing us.
+  const again = firstSignal(['SIGTERM', 'SIGINT']);
   log.info({ signal: end.signal }, `${end.signal}: withdrawing`);
   await sidecar.stop();
   if (!program) return 0;
+  await drain(program, settings.drainMs, again, log);
   program.stop(end.signal);
   return program.exited;
+}
+
+/**
+ * Keeps the program serving, withdrawn, for `ms`: clients that still hold its address for a TTL
+ * are served. Ends early on a second signal or when the program exits.
+ */
+async function drain(program: Program, ms: number, again: Promise<NodeJS.Signals>, log: Logger): Promise<void> {
+  if (ms <= 0) return;
+  log.info({ drainSeconds: ms / 1000 }, `draining: the program keeps serving for ${ms / 1000} s before it gets the signal (a second SIGTERM ends the drain)`);
+  const timer = new AbortController();
+  const ended = await Promise.race([sleep(ms, timer.signal).then(() => 'over'), again.then((signal) => signal), program.exited.then(() => 'exited')]);
+  timer.abort();
+  if (ended !== 'over' && ended !== 'exited') log.info({ signal: ended }, `${ended}: drain ended early`);
 }
 
 function registrationOf(settings: RegisterSettings, pid: number): Registration {

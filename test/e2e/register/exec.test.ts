@@ -69,7 +69,8 @@ describe('dnsbridge register --exec, in ZooKeeper and etcd at once', () => {
       `const wait = setInterval(() => { if (!fs.existsSync(${JSON.stringify(listen)})) return; clearInterval(wait);`,
       `require('node:http').createServer((_, r) => r.end('ok')).listen(${port}, '127.0.0.1'); }, 50);`,
     ].join('\n');
-    const running = await register(['--check-http', `http://127.0.0.1:${port}/health`, '--exec', '--', process.execPath, '-e', server], 'check fails');
+    // --drain 0: the program is told at once (drain.test.ts covers the drain).
+    const running = await register(['--check-http', `http://127.0.0.1:${port}/health`, '--drain', '0', '--exec', '--', process.execPath, '-e', server], 'check fails');
     assert.deepEqual([await inZooKeeper(), await inEtcd()], [false, false], 'not registered while the check fails');
     await writeFile(listen, '');
     await eventually(async () => assert.deepEqual([await inZooKeeper(), await inEtcd()], [true, true]), PATIENTLY);
