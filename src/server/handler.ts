@@ -109,10 +109,12 @@ export class QueryHandler {
   }
 
   private async miss(msg: Buffer, query: Query, key: string, form: AnswerForm, started: number, client: string): Promise<Buffer> {
-    let pending = this.inFlight.get(key);
+    // Before its service is loaded a name has no subset yet: each client network builds its own.
+    const flight = this.deps.zone.options.maxAnswers && !form.subset ? `${key}|${clientNetwork(client)}` : key;
+    let pending = this.inFlight.get(flight);
     if (!pending) {
-      pending = this.resolve(query, key, form, client).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+      pending = this.resolve(query, key, form, client).finally(() => this.inFlight.delete(flight));
+      this.inFlight.set(flight, pending);
     }
     return this.reply(await pending, msg, query, false, started, client);
   }
