@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { startBridge } from '../../harness/bridge.js';
 import { dig, rdata } from '../../harness/dig.js';
 import { prepareEtcd, startEtcd } from '../../harness/etcd.js';
@@ -18,14 +18,20 @@ async function entry(url: string): Promise<{ value: string; expiration: string }
   return ((await response.json()) as { node: { value: string; expiration: string } }).node;
 }
 
+/** etcd serving v2, `serve --etcd2` and `register --etcd2 --ttl 2` on it, each stopped when the test ends. */
+async function registeredAndServed(t: TestContext) {
+  const etcd = await startEtcd({ v2: true });
+  t.after(() => etcd.close());
+  const bridge = await startBridge(['--etcd2', etcd.url]);
+  t.after(() => bridge.stop());
+  const register = await startRegister(['--service', 'api', '--port', '5000', '--etcd2', etcd.url, '--ttl', '2']);
+  t.after(() => register.stop());
+  return { etcd, bridge, register };
+}
+
 describe("dnsbridge register --etcd2: a key with a TTL in etcd's v2 keyspace, answered by dnsbridge serve --etcd2", { concurrency: true }, () => {
   it('writes the key with a TTL, refreshes it without watch events, and SIGTERM removes it at once and exits 0', async (t) => {
-    const etcd = await startEtcd({ v2: true });
-    t.after(() => etcd.close());
-    const bridge = await startBridge(['--etcd2', etcd.url]);
-    t.after(() => bridge.stop());
-    const register = await startRegister(['--service', 'api', '--port', '5000', '--etcd2', etcd.url, '--ttl', '2']);
-    t.after(() => register.stop());
+    const { etcd, bridge, register } = await registeredAndServed(t);
 
     const first = await entry(etcd.url);
     assert.equal(first?.value, '127.0.0.1:5000');
@@ -51,12 +57,7 @@ describe("dnsbridge register --etcd2: a key with a TTL in etcd's v2 keyspace, an
   });
 
   it('kill -9 leaves the key to its TTL: etcd expires it and the answer loses it', async (t) => {
-    const etcd = await startEtcd({ v2: true });
-    t.after(() => etcd.close());
-    const bridge = await startBridge(['--etcd2', etcd.url]);
-    t.after(() => bridge.stop());
-    const register = await startRegister(['--service', 'api', '--port', '5000', '--etcd2', etcd.url, '--ttl', '2']);
-    t.after(() => register.stop());
+    const { etcd, bridge, register } = await registeredAndServed(t);
     await eventually(async () => assert.equal((await dig(bridge.address, 'api.service.local', 'SRV')).status, 'NOERROR'), PATIENTLY);
 
     register.child.kill('SIGKILL');
