@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Etcd2Client, KEY_NOT_FOUND, V2Error } from '../../sources/etcd2/client.js';
+import { Etcd2Client, KEY_NOT_FOUND, V2Error } from '../../clients/etcd2.js';
 import { messageOf, RegisterError, withTimeout } from '../errors.js';
 import type { Backend } from './backend.js';
 

@@ -3,7 +3,7 @@ import type { SourceProvider } from '../../registry/provider.js';
 import { decodeEntry } from '../etcd/decode.js';
 import type { PrefixListener } from '../etcd/prefix-watch.js';
 import type { WatchedPrefix } from '../etcd/service-watch.js';
-import type { V2Event, V2Node } from './client.js';
+import type { V2Event, V2Node } from '../../clients/etcd2.js';
 import { isAtOrBelow, removes, V2Follower, type FollowerContext, type FollowHandler } from './follower.js';
 
 /** What every directory of the source shares. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { sleep } from '../../util/sleep.js';
 import type { Connection } from '../etcd/connection.js';
-import { EVENT_INDEX_CLEARED, V2Error, type Etcd2Client, type V2Event, type V2Node } from './client.js';
+import { EVENT_INDEX_CLEARED, V2Error, type Etcd2Client, type V2Event, type V2Node } from '../../clients/etcd2.js';
 
 /** What every followed directory of a source shares. */
 export interface FollowerContext {

@@ -1,5 +1,5 @@
 import { isServiceName } from '../../registry/fields.js';
-import type { V2Event, V2Node } from './client.js';
+import type { V2Event, V2Node } from '../../clients/etcd2.js';
 import { isAtOrBelow, removes, V2Follower, type FollowerContext } from './follower.js';
 
 /** Where a template's services are listed: `/{service}/providers` follows `/`. */

@@ -4,7 +4,7 @@ import { RECONNECT } from '../../clients/etcd.js';
 import { Connection } from '../etcd/connection.js';
 import type { PrefixListener } from '../etcd/prefix-watch.js';
 import { ServiceWatch } from '../etcd/service-watch.js';
-import { Etcd2Client } from './client.js';
+import { Etcd2Client } from '../../clients/etcd2.js';
 import { DirectoryWatch, type DirectoryWatchContext } from './directory-watch.js';
 import { Etcd2ServiceListing } from './service-listing.js';
 
