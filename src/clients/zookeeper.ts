@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import zookeeper, { type ACL, type Stat } from 'node-zookeeper-client';
+import { leanWatches } from './zookeeper-watch-table.js';
 
 export type WatchEventType = 'created' | 'deleted' | 'data' | 'children';
 
@@ -172,7 +173,7 @@ export class ZooKeeperSession {
   }
 
   private open(): void {
-    const client = zookeeper.createClient(this.options.connect, { sessionTimeout: this.options.sessionTimeoutMs, spinDelay: 1000, retries: 0 });
+    const client = leanWatches(zookeeper.createClient(this.options.connect, { sessionTimeout: this.options.sessionTimeoutMs, spinDelay: 1000, retries: 0 }));
     if (this.options.digest) client.addAuthInfo('digest', Buffer.from(this.options.digest));
     client.on('state', (state: zookeeper.State) => this.stateChanged(client, state));
     this.client = client;
