@@ -23,6 +23,16 @@ export interface CachedAnswer {
   services: readonly string[];
   /** For answers from an upstream: where each TTL sits, so hits count it down (RFC 1035 says TTLs age). */
   ttls?: { offsets: number[]; values: number[]; storedAt: number };
+  /** When it leaves the cache (ms since the epoch), set by `AnswerCache.set`. */
+  expires: number;
+  /** When a hit last told the registry its service is in use. */
+  touchedAt: number;
+}
+
+/** A cached answer with every field in place (one object shape for all of them keeps hits monomorphic). */
+export function cachedAnswer(fields: Pick<CachedAnswer, 'bytes' | 'rcode' | 'zone' | 'form' | 'services'> & Partial<Pick<CachedAnswer, 'records' | 'ttls'>>): CachedAnswer {
+  const { bytes, rcode, zone, form, services, records, ttls } = fields;
+  return { bytes, records, next: 0, rcode, zone, form, services, ttls, expires: Infinity, touchedAt: 0 };
 }
 
 /** A cached answer a registry change dropped: enough to encode it again. */
@@ -39,7 +49,8 @@ export interface AnswerCacheOptions {
 
 /**
  * Encoded answers keyed by `cacheKey(form)`. A hit copies the bytes and patches the ID, RD/CD
- * and the question's spelling: nothing is decoded or re-encoded.
+ * and the question's spelling: nothing is decoded or re-encoded. Expiry is checked against the
+ * caller's clock reading rather than by lru-cache's TTLs, which read the clock again on every get.
  */
 export class AnswerCache {
   private readonly lru: LRUCache<string, CachedAnswer>;
@@ -57,21 +68,28 @@ export class AnswerCache {
     });
   }
 
-  get(key: string): CachedAnswer | undefined {
+  /** The answer stored under `key`, unless it expired by `now` (ms since the epoch). */
+  get(key: string, now = Date.now()): CachedAnswer | undefined {
     const entry = this.lru.get(key);
-    if (entry) this.hits++;
-    else this.misses++;
-    return entry;
+    if (entry && entry.expires > now) {
+      this.hits++;
+      return entry;
+    }
+    if (entry) this.lru.delete(key);
+    this.misses++;
+    return undefined;
   }
 
-  has(key: string): boolean {
-    return this.lru.has(key);
+  has(key: string, now = Date.now()): boolean {
+    const entry = this.lru.peek(key);
+    return entry !== undefined && entry.expires > now;
   }
 
   set(key: string, entry: CachedAnswer, ttlMs: number): void {
     if (ttlMs <= 0) return;
+    entry.expires = Date.now() + ttlMs;
     this.lru.delete(key);
-    this.lru.set(key, entry, { ttl: ttlMs });
+    this.lru.set(key, entry);
     for (const service of entry.services) {
       let keys = this.byService.get(service);
       if (!keys) this.byService.set(service, (keys = new Set()));
@@ -84,10 +102,10 @@ export class AnswerCache {
     const keys = this.byService.get(service);
     if (!keys) return [];
     const stale: StaleAnswer[] = [];
+    const now = Date.now();
     for (const key of [...keys]) {
       const entry = this.lru.peek(key);
-      const ttlMs = this.lru.getRemainingTTL(key);
-      if (entry && this.lru.delete(key)) stale.push({ key, form: entry.form, ttlMs });
+      if (entry && this.lru.delete(key) && entry.expires > now) stale.push({ key, form: entry.form, ttlMs: entry.expires - now });
     }
     this.byService.delete(service);
     this.invalidations += stale.length;

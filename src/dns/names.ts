@@ -11,19 +11,45 @@ export interface ReadName {
   end: number;
 }
 
-/** Reads a question name, where compression pointers have nothing to point at; a string is an error. */
+/** Where the hot path assembles a plain question name, so it becomes one string at once. */
+const nameScratch = Buffer.alloc(MAX_NAME);
+
+/**
+ * Reads a question name, where compression pointers have nothing to point at; a string is an
+ * error. Plain names (letters, digits, `-`, `_`, `*`) are lowercased into a scratch buffer and
+ * made one string: the per-label strings this avoids were a tenth of a cache hit's time.
+ */
 export function readQuestionName(msg: Buffer, offset: number): ReadName | string {
-  let name = '';
+  const start = offset;
+  let length = 0;
   let wireLength = 1;
+  let escaped = false;
   for (;;) {
     if (offset >= msg.length) return 'name cut short';
     const len = msg[offset];
-    if (len === 0) return { name, end: offset + 1 };
+    if (len === 0) return escaped ? readEscapedQuestionName(msg, start) : { name: nameScratch.toString('latin1', 0, length), end: offset + 1 };
     if ((len & 0xc0) === 0xc0) return 'compression pointer in the question';
     if (len & 0xc0) return 'reserved label type';
     wireLength += len + 1;
     if (wireLength > MAX_NAME) return 'name longer than 255 bytes';
     if (offset + 1 + len > msg.length) return 'label cut short';
+    if (length) nameScratch[length++] = 0x2e;
+    for (let i = offset + 1; i <= offset + len; i++) {
+      const c = msg[i];
+      if (isUpper(c)) nameScratch[length++] = c + 0x20;
+      else if (isLower(c) || isDigit(c) || c === 0x2d || c === 0x5f || c === 0x2a) nameScratch[length++] = c;
+      else escaped = true;
+    }
+    offset += 1 + len;
+  }
+}
+
+/** `readQuestionName` for a name it checked already, with bytes that must be escaped as \DDD. */
+function readEscapedQuestionName(msg: Buffer, offset: number): ReadName | string {
+  let name = '';
+  for (;;) {
+    const len = msg[offset];
+    if (len === 0) return { name, end: offset + 1 };
     const label = labelText(msg, offset + 1, offset + 1 + len);
     name = name === '' ? label : `${name}.${label}`;
     offset += 1 + len;

@@ -1,4 +1,4 @@
-import { AnswerCache, replyFromCache, type CachedAnswer, type StaleAnswer } from '../cache/answer-cache.js';
+import { AnswerCache, cachedAnswer, replyFromCache, type CachedAnswer, type StaleAnswer } from '../cache/answer-cache.js';
 import { answerForm, cacheKey, formQuery, type AnswerForm } from '../cache/answer-form.js';
 import { Flag, HEADER_SIZE, MAX_TCP_SIZE, Rcode, RRClass } from '../dns/constants.js';
 import { EdeCode, type ExtendedError } from '../dns/ede.js';
@@ -17,7 +17,7 @@ import { isTransfer, refuseTransfer } from '../zone/transfer.js';
 import type { ClientAcl } from './acl.js';
 import type { Router } from './router.js';
 
-/** Told about every answer, for metrics and the query log. */
+/** Told about every answer, for metrics and the query log; the event object is reused, so read it at once. */
 export interface QueryObserver {
   answered(event: { zone: string; type: number; rcode: number; cached: boolean; seconds: number; client: string; name: string }): void;
   malformed(reason: string): void;
@@ -55,6 +55,8 @@ export class QueryHandler {
   private readonly inFlight = new Map<string, Promise<CachedAnswer>>();
   /** Answers a registry change dropped, to encode again once the change is applied. */
   private stale = new Map<string, StaleAnswer>();
+  /** One event object for every answer: observers read it synchronously (no allocation per hit). */
+  private readonly event = { zone: '', type: 0, rcode: 0, cached: false, seconds: 0, client: '', name: '' };
 
   constructor(
     private deps: HandlerDeps,
@@ -73,15 +75,20 @@ export class QueryHandler {
     const query = parsed.query;
     if (!this.deps.acl.allows(client)) {
       const refused = this.uncached(query, Rcode.REFUSED, '-', [{ code: EdeCode.Prohibited, text: `client ${client} is not in --allow` }]);
-      return this.reply(refused, msg, query, false, started, client);
+      return this.reply(refused, msg, query, false, started, client, Date.now());
     }
-    if (query.class !== RRClass.IN) return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client);
+    if (query.class !== RRClass.IN) return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client, Date.now());
     const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), this.subsetFor(query.name, query.type, client));
     const key = cacheKey(form);
-    const entry = this.deps.cache.get(key);
+    const now = Date.now();
+    const entry = this.deps.cache.get(key, now);
     if (entry) {
-      if (entry.services.length) this.deps.registry.touch(entry.services[0]);
-      return this.reply(entry, msg, query, true, started, client);
+      // Once a second is enough to keep a service watched (it is released after minutes idle).
+      if (entry.services.length && now - entry.touchedAt >= 1000) {
+        entry.touchedAt = now;
+        this.deps.registry.touch(entry.services[0]);
+      }
+      return this.reply(entry, msg, query, true, started, client, now);
     }
     return this.miss(msg, query, key, form, started, client);
   }
@@ -116,14 +123,21 @@ export class QueryHandler {
       pending = this.resolve(query, key, form, client).finally(() => this.inFlight.delete(flight));
       this.inFlight.set(flight, pending);
     }
-    return this.reply(await pending, msg, query, false, started, client);
+    return this.reply(await pending, msg, query, false, started, client, Date.now());
   }
 
-  private reply(entry: CachedAnswer, msg: Buffer, query: Query, cached: boolean, started: number, client: string): Buffer {
-    const out = replyFromCache(entry, msg, query, Date.now());
-    const seconds = (performance.now() - started) / 1000;
-    this.deps.observer.answered({ zone: entry.zone, type: query.type, rcode: entry.rcode, cached, seconds, client, name: query.name });
-    if (out.readUInt16BE(2) & Flag.TC) this.deps.observer.truncated();
+  private reply(entry: CachedAnswer, msg: Buffer, query: Query, cached: boolean, started: number, client: string, now: number): Buffer {
+    const out = replyFromCache(entry, msg, query, now);
+    const event = this.event;
+    event.zone = entry.zone;
+    event.type = query.type;
+    event.rcode = entry.rcode;
+    event.cached = cached;
+    event.seconds = (performance.now() - started) / 1000;
+    event.client = client;
+    event.name = query.name;
+    this.deps.observer.answered(event);
+    if (out[2] & (Flag.TC >> 8)) this.deps.observer.truncated();
     return out;
   }
 
@@ -163,7 +177,7 @@ export class QueryHandler {
     const options = { limit: form.limit, authoritative: rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
     const encoded = encodeMovableAnswer(formQuery(form), result.answer, options);
     const records = result.rotates && encoded.records.length > 2 ? encoded.records : undefined;
-    const entry: CachedAnswer = { bytes: encoded.bytes, records, next: 0, rcode, zone: SERVICE_ZONE, form, services: result.services };
+    const entry = cachedAnswer({ bytes: encoded.bytes, records, rcode, zone: SERVICE_ZONE, form, services: result.services });
     if (rcode !== Rcode.SERVFAIL) this.deps.cache.set(key, entry, ttlMs);
     return entry;
   }
@@ -185,16 +199,15 @@ export class QueryHandler {
       const question = { name: query.name, type: query.type, class: query.class, dnssecOk: query.edns?.dnssecOk, checkingDisabled: (query.flags & Flag.CD) !== 0 };
       const { reply, inspected } = await this.deps.forwarder.forward(upstreams, question);
       const adapted = adaptForClient(reply, inspected, query, form.limit);
-      const entry: CachedAnswer = {
+      const entry = cachedAnswer({
         bytes: adapted.bytes,
-        next: 0,
         rcode: inspected.rcode,
         zone,
         form,
         // A provider that takes this address makes it ours: the forwarded answer must go then.
         services: reverseDependencies(query.name),
         ttls: { offsets: adapted.ttlOffsets, values: adapted.ttls, storedAt: Date.now() },
-      };
+      });
       const seconds = Math.min(cacheSeconds(inspected, reply), this.options.maxForwardTtl);
       this.deps.cache.set(key, entry, seconds * 1000);
       return entry;
@@ -205,7 +218,7 @@ export class QueryHandler {
 
   private uncached(query: Query, rcode: number, zone: string, errors?: readonly ExtendedError[]): CachedAnswer {
     const bytes = encodeRcode(query, rcode, query, this.deps.recursionAvailable, errors);
-    return { bytes, next: 0, rcode, zone, form: answerForm(query, 0), services: [] };
+    return cachedAnswer({ bytes, rcode, zone, form: answerForm(query, 0), services: [] });
   }
 
   private problem(problem: QueryProblem): Buffer | undefined {

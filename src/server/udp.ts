@@ -20,7 +20,11 @@ export class UdpListener {
   ) {}
 
   listen(endpoint: Endpoint, exclusive = true): Promise<void> {
-    const socket = dgram.createSocket({ type: isIPv6(endpoint.host) ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
+    const family = isIPv6(endpoint.host) ? 6 : 4;
+    // Every answer goes to the address a datagram came from, always a literal: taking it as it is
+    // skips the `dns.lookup` and the deferred callback that `send` otherwise goes through per answer.
+    const lookup: dgram.SocketOptions['lookup'] = (address, _options, callback) => callback(null, address, family);
+    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, lookup });
     this.socket = socket;
     socket.on('message', (msg, rinfo) => this.onMessage(socket, msg, rinfo));
     return new Promise((resolve, reject) => {

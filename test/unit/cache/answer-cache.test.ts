@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { AnswerCache, replyFromCache, type CachedAnswer } from '../../../src/cache/answer-cache.js';
+import { AnswerCache, cachedAnswer, replyFromCache, type CachedAnswer } from '../../../src/cache/answer-cache.js';
 import { answerForm, cacheKey, formQuery, type AnswerForm } from '../../../src/cache/answer-form.js';
 import { parseQuery, type Query } from '../../../src/dns/query.js';
 import type { ResourceRecord } from '../../../src/dns/records.js';
@@ -17,7 +17,7 @@ function parsed(msg: Buffer): Query {
 const form = (name: string): AnswerForm => ({ name, type: 1, class: 1, limit: 512, edns: 'none' });
 
 function entry(services: string[], bytes: Buffer = Buffer.alloc(12), name = 'api.service.local'): CachedAnswer {
-  return { bytes, next: 0, rcode: 0, zone: 'service', form: form(name), services };
+  return cachedAnswer({ bytes, rcode: 0, zone: 'service', form: form(name), services });
 }
 
 describe('AnswerCache: invalidation by service', () => {
@@ -60,6 +60,14 @@ describe('AnswerCache: invalidation by service', () => {
     assert.equal(cache.size, 2);
     assert.equal(cache.invalidate('api').length, 0);
     assert.equal(cache.invalidate('web').length, 1);
+  });
+
+  it('an answer past its time is gone', () => {
+    const cache = new AnswerCache({ max: 10 });
+    cache.set('k', entry([]), 60_000);
+    assert.ok(cache.get('k', Date.now() + 59_000));
+    assert.equal(cache.get('k', Date.now() + 61_000), undefined);
+    assert.equal(cache.size, 0, 'and no longer held');
   });
 
   it('a TTL of zero is not stored', () => {
