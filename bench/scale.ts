@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import zookeeper from 'node-zookeeper-client';
+import assert from 'node:assert/strict';
 import { startBridge } from '../test/harness/bridge.js';
+import { eventually } from '../test/harness/eventually.js';
 import { startEtcd, type EtcdServer } from '../test/harness/etcd.js';
 import { connectZooKeeper, startZooKeeper } from '../test/harness/zookeeper.js';
 import { percentile, runLimited, table, type Benchmark } from './benchmark.js';
@@ -18,6 +23,8 @@ const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p 
 interface Backend {
   name: string;
   bridgeArgs: string[];
+  /** `memory-probe.js` arguments: the source kind and its address. */
+  probe: [string, string];
   add(i: number, hostPort: string): Promise<void>;
   remove(i: number, hostPort: string): Promise<void>;
   close(): Promise<void>;
@@ -29,12 +36,16 @@ export const scale: Benchmark = {
   description: `${SERVICES} services x ${PROVIDERS} providers in ZooKeeper and in etcd: load time and memory, first-query latency, cached q/s, propagation while all are watched`,
   async run() {
     const rows: (string | number)[][] = [];
+    const preloadRows: (string | number)[][] = [];
+    const memoryRows: (string | number)[][] = [];
     for (const open of [zooKeeperBackend, etcdBackend]) {
       const started = performance.now();
       const backend = await open();
       const populateSeconds = ((performance.now() - started) / 1000).toFixed(1);
       try {
         rows.push([backend.name, populateSeconds, ...(await measure(backend))]);
+        preloadRows.push([backend.name, ...(await measurePreload(backend))]);
+        memoryRows.push(...(await memoryByStructure(backend)));
       } finally {
         await backend.close();
       }
@@ -45,8 +56,62 @@ export const scale: Benchmark = {
         rows,
       ),
     );
+    console.log(`\nWith --preload: start to /readyz 200, then the first query of every service (64 in flight).\n`);
+    console.log(table(['registry', 'ready after s', 'first queries s', 'first query p50 ms', 'first query p99 ms', 'RSS MiB'], preloadRows));
+    console.log(`\nMemory by structure (bench/memory-probe.ts, one process, --expose-gc, ${SERVICES} x ${PROVIDERS}).\n`);
+    console.log(table(['registry', 'structure', 'heap MiB', 'RSS MiB', 'heap bytes per provider'], memoryRows));
   },
 };
+
+/** A bridge started with `--preload`: how long until ready, and whether first queries still wait. */
+async function measurePreload(backend: Backend): Promise<(string | number)[]> {
+  const started = performance.now();
+  const bridge = await startBridge([...backend.bridgeArgs, '--preload', '--log-level', 'warn', '--workers', '1']);
+  const client = new DnsClient({ host: '127.0.0.1', port: bridge.port });
+  try {
+    await eventually(async () => assert.equal((await fetch(`http://${bridge.http}/readyz`)).status, 200), { attempts: 1200, intervalMs: 250 });
+    const readySeconds = ((performance.now() - started) / 1000).toFixed(1);
+    const queriesStarted = performance.now();
+    const firstQuery = await loadAll(client);
+    return [
+      readySeconds,
+      ((performance.now() - queriesStarted) / 1000).toFixed(1),
+      percentile(firstQuery, 50).toFixed(1),
+      percentile(firstQuery, 99).toFixed(1),
+      Math.round(await rssMiB(bridge.child.pid!)),
+    ];
+  } finally {
+    client.close();
+    await bridge.stop();
+  }
+}
+
+const PROBE = fileURLToPath(new URL('./memory-probe.js', import.meta.url));
+
+/** Runs the memory probe against the backend and turns its steps into per-structure rows. */
+async function memoryByStructure(backend: Backend): Promise<(string | number)[][]> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', PROBE, ...backend.probe, String(SERVICES)], { maxBuffer: 1 << 20 });
+  const { steps, cached } = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
+  type Step = { heap: number; rss: number };
+  const at = steps as Record<string, Step>;
+  const delta = (from: string, to: string) => ({ heap: at[to].heap - at[from].heap, rss: at[to].rss - at[from].rss });
+  const client = delta('start', 'clientWatches');
+  const loaded = delta('afterClient', 'sourceLoaded');
+  const row = (label: string, d: { heap: number; rss: number }) => [backend.name, label, d.heap.toFixed(1), d.rss.toFixed(1), Math.round((d.heap * 2 ** 20) / (SERVICES * PROVIDERS))];
+  const library = steps.libraryWatches ? [row("client with the same watches, alone, the library's own watch manager", delta('start', 'libraryWatches'))] : [];
+  return [
+    ...library,
+    row(steps.libraryWatches ? 'client with the same watches, alone, our WatchTable' : 'client with the same watches, alone', client),
+    row('source mirror and registry view (loaded source minus its client watches)', { heap: loaded.heap - client.heap, rss: loaded.rss - client.rss }),
+    row('a plain copy of every Provider record', delta('sourceLoaded', 'providerCopies')),
+    row(`cached answers (${cached}, one SRV per service)`, delta('sourceLoaded', 'answersCached')),
+  ];
+}
+
+interface ProbeResult {
+  steps: Record<'start' | 'clientWatches' | 'afterClient' | 'sourceLoaded' | 'providerCopies' | 'answersCached', { heap: number; rss: number }> & { libraryWatches?: { heap: number; rss: number } };
+  cached: number;
+}
 
 async function measure(backend: Backend): Promise<(string | number)[]> {
   const bridge = await startBridge([...backend.bridgeArgs, '--log-level', 'warn', '--workers', '1']);
@@ -128,6 +193,7 @@ async function zooKeeperBackend(): Promise<Backend> {
   return {
     name: 'ZooKeeper',
     bridgeArgs: ['--zookeeper', zk.address],
+    probe: ['zookeeper', zk.address],
     add: (i, hostPort) => writer.create(`/${service(i)}/providers/${hostPort}`, ''),
     remove: (i, hostPort) => writer.remove(`/${service(i)}/providers/${hostPort}`),
     async close() {
@@ -148,6 +214,7 @@ async function etcdBackend(): Promise<Backend> {
   return {
     name: 'etcd',
     bridgeArgs: ['--etcd', etcd.url],
+    probe: ['etcd', etcd.url],
     add: (i, hostPort) => client.put(`/${service(i)}/providers/${hostPort}`).value(hostPort).exec().then(() => undefined),
     remove: (i, hostPort) => client.delete().key(`/${service(i)}/providers/${hostPort}`).exec().then(() => undefined),
     close: () => etcd.close(),
