@@ -14,6 +14,7 @@ import { Router } from '../src/server/router.js';
 import { createSources } from '../src/sources/index.js';
 import { leanWatches } from '../src/sources/zookeeper/watch-table.js';
 import { HostAddresses } from '../src/zone/host-addresses.js';
+import { ReverseIndex } from '../src/zone/reverse-index.js';
 import { ServiceZone } from '../src/zone/service-zone.js';
 import { query } from '../test/harness/wire.js';
 import { runLimited } from './benchmark.js';
@@ -98,7 +99,7 @@ const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups
 const handler = new QueryHandler(
   {
     cache,
-    zone: new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts),
+    zone: new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, new ReverseIndex(registry)),
     registry,
     router: new Router('service.local', new Map(), []),
     forwarder: new Forwarder({ timeoutMs: 100, maxInFlight: 1 }),
