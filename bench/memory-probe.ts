@@ -12,7 +12,7 @@ import { ClientAcl } from '../src/server/acl.js';
 import { QueryHandler } from '../src/server/handler.js';
 import { Router } from '../src/server/router.js';
 import { createSources } from '../src/sources/index.js';
-import { leanWatches } from '../src/sources/zookeeper/watch-table.js';
+import { leanWatches } from '../src/clients/zookeeper-watch-table.js';
 import { HostAddresses } from '../src/zone/host-addresses.js';
 import { ReverseIndex } from '../src/zone/reverse-index.js';
 import { ServiceZone } from '../src/zone/service-zone.js';
