@@ -83,7 +83,7 @@ steps.afterClient = await settled();
 
 const log = pino({ level: 'silent' });
 const config = loadConfig({ flags: { [kind]: address, upstream: ['127.0.0.1:9'] }, env: {} });
-const registry = new Registry(createSources(config, log), { maxServices: 50_000, idleReleaseMs: 3_600_000, ensureTimeoutMs: 30_000 });
+const registry = new Registry(await createSources(config.sources, log), { maxServices: 50_000, idleReleaseMs: 3_600_000, ensureTimeoutMs: 30_000 });
 registry.start();
 await runLimited(services, 64, async (service) => {
   if ((await registry.ensure(service)) !== 'ready') throw new Error(`${service} did not load`);
