@@ -99,7 +99,7 @@ const hosts = new HostAddresses(async () => Promise.reject(new Error('no lookups
 const handler = new QueryHandler(
   {
     cache,
-    zone: new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100 }, registry, hosts, new ReverseIndex(registry)),
+    zone: new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 100, maxAnswers: 0 }, registry, hosts, new ReverseIndex(registry)),
     registry,
     router: new Router('service.local', new Map(), []),
     forwarder: new Forwarder({ timeoutMs: 100, maxInFlight: 1 }),
