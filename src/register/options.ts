@@ -63,6 +63,11 @@ export const registerOptions = {
   'etcd2-prefix': { schema: template.default('/{service}/providers'), arg: 'TEMPLATE', help: 'etcd v2 directory (default: /{service}/providers)' },
   consul: { schema: z.url().optional(), arg: 'URL', help: 'register with this Consul agent' },
   'consul-token-file': { schema: path.optional(), arg: 'PATH', help: 'Consul ACL token file (or CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE)' },
+  'consul-deregister-after': {
+    schema: duration.default(30 * 60_000),
+    arg: 'DURATION',
+    help: "Consul removes the service after its check has been critical this long (DeregisterCriticalServiceAfter; Consul's floor is 1m; default: 30m); register then registers it again",
+  },
   ttl: { schema: z.coerce.number().int().min(2).max(3600).default(5), arg: 'SECONDS', help: 'how long a registration outlives a killed register: etcd lease, ZooKeeper session, Consul TTL check (default: 5)' },
   'check-http': { schema: z.url().optional(), arg: 'URL', help: 'healthy while GET URL answers 2xx' },
   'check-tcp': { schema: hostPort.optional(), arg: 'HOST:PORT', help: 'healthy while HOST:PORT accepts connections' },
@@ -91,7 +96,7 @@ export interface RegisterSettings {
   zookeeper?: { hosts: string; path: string; digestFile?: string };
   etcd?: { endpoints: string[]; prefix: string; user?: string; passwordFile?: string; ca?: string; cert?: string; key?: string };
   etcd2?: { endpoints: string[]; prefix: string };
-  consul?: { url: string; tokenFile?: string };
+  consul?: { url: string; tokenFile?: string; deregisterAfterMs: number };
   ttlSeconds: number;
   check?: CheckSpec;
   intervalMs: number;
@@ -166,7 +171,7 @@ function settingsOf(options: Parsed, operands: string[], address: string): Regis
         }
       : undefined,
     etcd2: options.etcd2 ? { endpoints: options.etcd2, prefix: options['etcd2-prefix'] } : undefined,
-    consul: options.consul ? { url: options.consul, tokenFile: options['consul-token-file'] } : undefined,
+    consul: options.consul ? { url: options.consul, tokenFile: options['consul-token-file'], deregisterAfterMs: options['consul-deregister-after'] } : undefined,
     ttlSeconds: options.ttl,
     check: checkOf(options),
     intervalMs: options.interval,

@@ -1,15 +1,26 @@
 // TEST DOUBLE of the Consul agent's local service API: NOT Consul. Consul cannot be installed on
 // this machine (not in Debian, not on npm), so `dnsbridge register --consul` is tested against
-// this stand-in. It implements only what register uses, following Consul's documented semantics:
+// this stand-in. It follows Consul 1.18-1.20, read from hashicorp/consul: agent/agent.go,
+// agent/agent_endpoint.go, agent/checks/check.go and agent/config/default.go. It implements only
+// what register uses:
 // - PUT /v1/agent/service/register: `{ID, Name, Tags, Address, Port, Check}`; registering an
-//   existing ID replaces it. A new check starts `critical` unless the definition gives `Status`.
+//   existing ID replaces it. A new check starts `critical` unless the definition gives `Status`
+//   (agent/agent.go `addServiceInternal`).
+// - GET /v1/agent/service/:id: the service, or 404 when the agent does not have it.
 // - PUT /v1/agent/service/deregister/:id: removes the service and its check (404 if unknown).
 // - PUT /v1/agent/check/pass|warn|fail/:id?note=…: sets a TTL check's state (404 for an unknown
 //   check, 500 for one that has no TTL); a TTL check not updated for its TTL turns `critical`.
+// - HTTP and TCP checks are run by the agent every `Interval`: an HTTP check passes on 2xx, warns
+//   on 429, else is critical; a TCP check passes when it connects (agent/checks/check.go).
+// - Reaping: every `reapIntervalMs` (Consul: 30 s, `check_reap_interval`) a service whose check has
+//   been critical longer than its `DeregisterCriticalServiceAfter` is removed (agent/agent.go
+//   `reapServicesInternal`); Consul raises a shorter value to 1 minute (`minDeregisterAfterMs`,
+//   agent/config/default.go `check_deregister_interval_min`), which tests lower to stay short.
 // - An ACL token, when one is required, in the `X-Consul-Token` header (403 otherwise).
 // With a ConsulHttpDouble as its catalog, every change is mirrored there as the health endpoint
 // would show it, so `dnsbridge serve --consul` sees what register did.
 import http from 'node:http';
+import net from 'node:net';
 import { LoopbackHttpServer } from './loopback-http-server.js';
 import type { ConsulHttpDouble } from './consul-http-double.js';
 
@@ -26,6 +37,8 @@ export interface AgentService {
   status: CheckStatus;
   /** The last note or TTL-expiry output. */
   output: string;
+  /** When the check last turned critical (ms since epoch); undefined while it is not. */
+  criticalSince?: number;
 }
 
 interface AgentRequest {
@@ -39,6 +52,14 @@ export class ConsulAgentDouble {
   readonly services = new Map<string, AgentService>();
   /** Set to require this ACL token. */
   requiredToken?: string;
+  /** How often the agent looks for services to reap (Consul: 30 s). */
+  reapIntervalMs = 30_000;
+  /** The least DeregisterCriticalServiceAfter Consul accepts (1 minute); tests lower it. */
+  minDeregisterAfterMs = 60_000;
+  /** Services the agent reaped, by ID, for assertions. */
+  readonly reaped: string[] = [];
+  private reaper?: NodeJS.Timeout;
+  private readonly checkTimers = new Map<string, NodeJS.Timeout>();
   private readonly server = new LoopbackHttpServer((req, res) => this.receive(req, res));
   private readonly ttlTimers = new Map<string, NodeJS.Timeout>();
   private readonly waiters = new Set<() => void>();
@@ -47,8 +68,9 @@ export class ConsulAgentDouble {
 
   private constructor(private readonly catalog?: ConsulHttpDouble) {}
 
-  static async start(catalog?: ConsulHttpDouble): Promise<ConsulAgentDouble> {
+  static async start(catalog?: ConsulHttpDouble, reaping: { reapIntervalMs?: number; minDeregisterAfterMs?: number } = {}): Promise<ConsulAgentDouble> {
     const double = new ConsulAgentDouble(catalog);
+    Object.assign(double, reaping);
     await double.up();
     return double;
   }
@@ -57,8 +79,11 @@ export class ConsulAgentDouble {
     return this.server.url;
   }
 
-  /** Starts answering (again, on the same port). */
+  /** Starts answering (again, on the same port), and reaping. */
   up(): Promise<void> {
+    clearInterval(this.reaper);
+    this.reaper = setInterval(() => this.reap(), this.reapIntervalMs);
+    this.reaper.unref();
     return this.server.up();
   }
 
@@ -69,6 +94,8 @@ export class ConsulAgentDouble {
 
   async stop(): Promise<void> {
     for (const timer of this.ttlTimers.values()) clearTimeout(timer);
+    for (const timer of this.checkTimers.values()) clearInterval(timer);
+    clearInterval(this.reaper);
     await this.down();
   }
 
@@ -99,6 +126,8 @@ export class ConsulAgentDouble {
       const token = req.headers['x-consul-token'] as string | undefined;
       this.requests.push({ method: req.method ?? '', path: url.pathname, token });
       if (this.requiredToken !== undefined && token !== this.requiredToken) return reply(res, 403, 'Permission denied');
+      const read = /^\/v1\/agent\/service\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && read) return this.read(res, decodeURIComponent(read[1]));
       if (req.method !== 'PUT') return reply(res, 405, `method ${req.method} not allowed`);
       const [status, text] = this.route(url, body);
       reply(res, status, text);
@@ -130,10 +159,58 @@ export class ConsulAgentDouble {
       status,
       output: '',
     };
+    if (status === 'critical') service.criticalSince = Date.now();
     this.services.set(id, service);
     if (check.TTL) this.armTtl(service);
+    if (check.HTTP || check.TCP) this.runCheck(service);
     this.changed();
     return [200, ''];
+  }
+
+  /** agent/agent_endpoint.go `AgentService`: 404 "unknown service ID" when the agent lacks it. */
+  private read(res: http.ServerResponse, id: string): void {
+    const service = this.services.get(id);
+    if (!service) return reply(res, 404, `unknown service ID: ${id}`);
+    const body = { ID: service.id, Service: service.name, Tags: service.tags, Address: service.address, Port: service.port };
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  /** agent/checks/check.go: the agent runs HTTP and TCP checks itself, every Interval. */
+  private runCheck(service: AgentService): void {
+    clearInterval(this.checkTimers.get(service.id));
+    const timer = setInterval(() => {
+      if (this.services.get(service.id) !== service) return clearInterval(timer);
+      void probe(service.check).then((status) => {
+        if (this.services.get(service.id) === service) this.setStatus(service, status, `${status} (run by the agent double)`);
+      });
+    }, durationMs(String(service.check.Interval ?? '10s')));
+    timer.unref();
+    this.checkTimers.set(service.id, timer);
+  }
+
+  /** agent/agent.go `reapServicesInternal`: removes services critical for longer than their DeregisterCriticalServiceAfter. */
+  private reap(): void {
+    const now = Date.now();
+    for (const service of [...this.services.values()]) {
+      const after = service.check.DeregisterCriticalServiceAfter;
+      if (after === undefined || service.criticalSince === undefined) continue;
+      const timeout = Math.max(this.minDeregisterAfterMs, durationMs(String(after)));
+      if (now - service.criticalSince <= timeout) continue;
+      this.services.delete(service.id);
+      clearTimeout(this.ttlTimers.get(service.id));
+      clearInterval(this.checkTimers.get(service.id));
+      this.reaped.push(service.id);
+      this.changed();
+    }
+  }
+
+  private setStatus(service: AgentService, status: CheckStatus, output: string): void {
+    if (status === 'critical' && service.status !== 'critical') service.criticalSince = Date.now();
+    if (status !== 'critical') service.criticalSince = undefined;
+    const changed = service.status !== status;
+    service.status = status;
+    service.output = output;
+    if (changed) this.changed();
   }
 
   private deregister(id: string): [number, string] {
@@ -147,8 +224,7 @@ export class ConsulAgentDouble {
     const service = [...this.services.values()].find((s) => (s.check.CheckID ?? `service:${s.id}`) === checkId);
     if (!service) return [404, `Unknown check ID "${checkId}"`];
     if (!service.check.TTL) return [500, `CheckID "${checkId}" does not have associated TTL`];
-    service.status = state === 'pass' ? 'passing' : state === 'warn' ? 'warning' : 'critical';
-    service.output = note;
+    this.setStatus(service, state === 'pass' ? 'passing' : state === 'warn' ? 'warning' : 'critical', note);
     this.armTtl(service);
     this.changed();
     return [200, ''];
@@ -160,9 +236,7 @@ export class ConsulAgentDouble {
     const ttlMs = durationMs(String(service.check.TTL));
     const timer = setTimeout(() => {
       if (this.services.get(service.id) !== service) return;
-      service.status = 'critical';
-      service.output = 'TTL expired';
-      this.changed();
+      this.setStatus(service, 'critical', 'TTL expired');
     }, ttlMs);
     timer.unref();
     this.ttlTimers.set(service.id, timer);
@@ -189,6 +263,31 @@ export class ConsulAgentDouble {
 
 function reply(res: http.ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
+}
+
+/** One run of an HTTP or TCP check, as agent/checks/check.go judges it. */
+async function probe(check: Record<string, unknown>): Promise<CheckStatus> {
+  const timeoutMs = durationMs(String(check.Timeout ?? '10s'));
+  if (typeof check.HTTP === 'string') {
+    try {
+      const response = await fetch(check.HTTP, { signal: AbortSignal.timeout(timeoutMs) });
+      await response.arrayBuffer();
+      return response.status >= 200 && response.status < 300 ? 'passing' : response.status === 429 ? 'warning' : 'critical';
+    } catch {
+      return 'critical';
+    }
+  }
+  const [, host, port] = /^\[?(.*?)\]?:(\d+)$/.exec(String(check.TCP)) ?? [];
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(port), timeout: timeoutMs });
+    const done = (status: CheckStatus) => {
+      socket.destroy();
+      resolve(status);
+    };
+    socket.once('connect', () => done('passing'));
+    socket.once('error', () => done('critical'));
+    socket.once('timeout', () => done('critical'));
+  });
 }
 
 /** A Go duration as Consul writes them: `5s`, `2000ms`, `1m`. */

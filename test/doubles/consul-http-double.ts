@@ -1,16 +1,32 @@
 // TEST DOUBLE of Consul's HTTP API: NOT Consul. Consul cannot be installed on this machine (not
-// in Debian, not on npm), so the catalog source is tested against this stand-in. It implements
-// only what the source uses, following Consul's documented semantics:
+// in Debian, not on npm), so the catalog source is tested against this stand-in. It follows
+// Consul 1.18-1.20, read from hashicorp/consul: agent/health_endpoint.go, agent/agent.go,
+// agent/config/default.go, api/api.go, api/health.go and
+// website/content/api-docs/features/blocking.mdx. It implements only what the source uses:
 // - GET /v1/health/service/:service[?passing][&index=N][&wait=D]: the `{Node, Service, Checks}`
-//   entries of the service; `passing` keeps only instances whose checks all pass. Every reply
-//   carries `X-Consul-Index`. With `index` > 0 the request is held until the service's index
-//   moves past it or `wait` (default 5m, at most 10m, plus up to wait/16) runs out.
+//   entries of the service, `TaggedAddresses` included; `passing` keeps only instances whose
+//   checks all pass, so `warning` and `critical` ones (maintenance too) leave
+//   (agent/health_endpoint.go `filterNonPassing`).
+// - GET /v1/catalog/services: every service name with its tags; its index moves on any
+//   service registration change, not on a check change (state store `services` table).
+// - GET /v1/health/state/any: every check with its `ModifyIndex`; its index moves on any check change.
+// - Blocking: every reply carries `X-Consul-Index`. With `index` > 0 a request is held until its
+//   index moves past it or `wait` (default 5m, at most 10m, plus up to wait/16) runs out (blocking.mdx).
 // - GET /v1/status/leader: the leader's address.
-// - An ACL token, when one is required, in the `X-Consul-Token` header (403 otherwise).
-// Controls for tests: set instances, mark one critical, remove one, make the index go backwards
-// (a snapshot restore, which wakes every blocked query), go down and come back up.
+// - ACLs: an unknown token gets 403 "ACL not found". A known token that cannot read some nodes
+//   gets 200 without their entries and `X-Consul-Results-Filtered-By-ACLs: true` (agent/http.go
+//   `setResultsFilteredByACLs`, read by api/api.go `parseQueryMeta`).
+// - Connections: at most `http_max_conns_per_client` (200, agent/config/default.go) open at once
+//   from one client address; past it the agent answers 429 and closes the connection
+//   (agent/agent.go's connection limiter).
+// Controls for tests: set instances, change a check's status, put a node or instance in
+// maintenance, remove one, make the index go backwards (a snapshot restore, which wakes every
+// blocked query), go down and come back up.
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { LoopbackHttpServer } from './loopback-http-server.js';
+
+export type CheckStatus = 'passing' | 'warning' | 'critical';
 
 export interface DoubleInstance {
   node: string;
@@ -23,7 +39,19 @@ export interface DoubleInstance {
   tags?: string[];
   /** `Service.Weights.Passing`. */
   weight?: number;
-  status?: 'passing' | 'warning' | 'critical';
+  /** `Service.Weights.Warning`. */
+  warningWeight?: number;
+  status?: CheckStatus;
+  /** `Service.TaggedAddresses` (`lan_ipv4`, `lan_ipv6`, ...), as `{Address, Port}` objects in the reply. */
+  taggedAddresses?: Record<string, string>;
+  /** `Node.TaggedAddresses`, plain strings in the reply. */
+  nodeTaggedAddresses?: Record<string, string>;
+  /** Maintenance: a critical `_service_maintenance:<id>` check (agent/agent.go `EnableServiceMaintenance`). */
+  maintenance?: boolean;
+  /** Node maintenance: a critical `_node_maintenance` check (agent/agent.go `EnableNodeMaintenance`). */
+  nodeMaintenance?: boolean;
+  /** Index of the last change to this instance's checks. */
+  checkIndex?: number;
 }
 
 interface ServiceState {
@@ -33,8 +61,10 @@ interface ServiceState {
   raw: unknown[];
 }
 
+type Watched = { kind: 'service'; service: string } | { kind: 'catalog' } | { kind: 'checks' };
+
 interface Held {
-  service: string;
+  watched: Watched;
   after: number;
   wake: () => void;
 }
@@ -47,6 +77,8 @@ export interface SeenRequest {
 }
 
 const MAX_WAIT_MS = 10 * 60_000;
+/** agent/config/default.go: `http_max_conns_per_client = 200`. */
+export const CONSUL_MAX_CONNS_PER_CLIENT = 200;
 
 export class ConsulHttpDouble {
   readonly requests: SeenRequest[] = [];
@@ -56,13 +88,24 @@ export class ConsulHttpDouble {
   /** Per service: how many requests had been seen at its last change. */
   private readonly changedAt = new Map<string, number>();
   private readonly server: LoopbackHttpServer;
+  private readonly refused = new WeakSet<Socket>();
   /** Raft-like index, bumped by every write. */
   private lastIndex = 1;
+  /** Index of the last service registration change (`/v1/catalog/services`). */
+  private catalogIndex = 1;
+  /** Index of the last check change (`/v1/health/state/any`). */
+  private checksIndex = 1;
   /** Set to require this ACL token. */
   requiredToken?: string;
+  /** Nodes the token has no `node:read` on: their entries are filtered out, with the header. */
+  readonly unreadableNodes = new Set<string>();
+  /** Open connections per client allowed; Consul's default. */
+  maxConnsPerClient = CONSUL_MAX_CONNS_PER_CLIENT;
+  /** The most connections open at once, and how many were refused with 429. */
+  readonly connections = { peak: 0, refused: 0 };
 
   private constructor(port: number) {
-    this.server = new LoopbackHttpServer((req, res) => this.handle(req, res), port);
+    this.server = new LoopbackHttpServer((req, res) => this.handle(req, res), port, (socket, open) => this.admit(socket, open));
   }
 
   /** A double that will listen on `port` (0: any free port) once `up()` is called. */
@@ -94,25 +137,40 @@ export class ConsulHttpDouble {
   }
 
   setInstances(service: string, instances: DoubleInstance[]): void {
-    this.write(service, (state) => (state.instances = instances.map((i) => ({ ...i }))));
+    this.write(service, true, (state) => (state.instances = instances.map((i) => ({ ...i }))));
   }
 
   addInstance(service: string, instance: DoubleInstance): void {
-    this.write(service, (state) => state.instances.push({ ...instance }));
+    this.write(service, true, (state) => state.instances.push({ ...instance }));
   }
 
   setRawEntries(service: string, entries: unknown[]): void {
-    this.write(service, (state) => (state.raw = entries));
+    this.write(service, true, (state) => (state.raw = entries));
   }
 
   markCritical(service: string, node: string): void {
-    this.write(service, (state) => {
-      for (const instance of state.instances) if (instance.node === node) instance.status = 'critical';
-    });
+    this.setStatus(service, node, 'critical');
+  }
+
+  /** A check changes state: a check write, not a service registration (the listing's index stays). */
+  setStatus(service: string, node: string, status: CheckStatus): void {
+    this.changeChecks(service, node, (instance) => (instance.status = status));
+  }
+
+  /** `PUT /v1/agent/service/maintenance/:id?enable=`: adds or removes a critical maintenance check. */
+  setMaintenance(service: string, node: string, enable: boolean): void {
+    this.changeChecks(service, node, (instance) => (instance.maintenance = enable));
+  }
+
+  /** `PUT /v1/agent/maintenance?enable=`: a critical `_node_maintenance` check on every instance of the node. */
+  setNodeMaintenance(node: string, enable: boolean): void {
+    for (const service of this.services.keys()) {
+      if (this.services.get(service)?.instances.some((i) => i.node === node)) this.changeChecks(service, node, (instance) => (instance.nodeMaintenance = enable));
+    }
   }
 
   remove(service: string, node: string): void {
-    this.write(service, (state) => (state.instances = state.instances.filter((i) => i.node !== node)));
+    this.write(service, true, (state) => (state.instances = state.instances.filter((i) => i.node !== node)));
   }
 
   /**
@@ -122,7 +180,9 @@ export class ConsulHttpDouble {
    */
   restoreSnapshot(service: string, index: number, instances: DoubleInstance[]): void {
     this.lastIndex = index;
-    this.services.set(service, { index, instances: instances.map((i) => ({ ...i })), raw: [] });
+    this.catalogIndex = Math.min(this.catalogIndex, index);
+    this.checksIndex = Math.min(this.checksIndex, index);
+    this.services.set(service, { index, instances: instances.map((i) => ({ ...i, checkIndex: index })), raw: [] });
     this.changedAt.set(service, this.requests.length);
     for (const held of this.held) held.wake();
   }
@@ -134,12 +194,18 @@ export class ConsulHttpDouble {
 
   /**
    * Resolves once the client has asked about `service` with the double's current index: it
-   * has taken in every change and is blocking for the next. Fails after `limitMs` (a hang guard).
+   * has taken in every change and is blocking for the next. For a service gone from the
+   * catalog, asking for the listing at or past the index of its removal does. Fails after
+   * `limitMs` (a hang guard).
    */
   async caughtUp(service: string, limitMs = 15_000): Promise<void> {
     const path = `/v1/health/service/${service}`;
+    const index = () => this.indexOf(service);
+    const listed = () => service in this.listing();
     const done = () =>
-      this.requests.slice(this.changedAt.get(service) ?? 0).some((r) => r.path === path && r.index === this.indexOf(service));
+      this.requests
+        .slice(this.changedAt.get(service) ?? 0)
+        .some((r) => (r.path === path && r.index === index()) || (!listed() && r.path === '/v1/catalog/services' && (r.index ?? 0) >= index()));
     if (done()) return;
     await new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -161,16 +227,50 @@ export class ConsulHttpDouble {
     await this.down();
   }
 
-  private write(service: string, change: (state: ServiceState) => void): void {
+  /** agent/agent.go's connection limiter: past the cap, 429 and the connection is closed. */
+  private admit(socket: Socket, open: ReadonlySet<Socket>): boolean {
+    const fromSameClient = [...open].filter((s) => s.remoteAddress === socket.remoteAddress).length;
+    if (fromSameClient >= this.maxConnsPerClient) {
+      this.connections.refused++;
+      this.refused.add(socket);
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 78\r\n\r\nYour IP is issuing too many concurrent connections, please rate limit your calls');
+      return false;
+    }
+    this.connections.peak = Math.max(this.connections.peak, open.size + 1);
+    return true;
+  }
+
+  private write(service: string, registration: boolean, change: (state: ServiceState) => void): void {
     let state = this.services.get(service);
     if (!state) this.services.set(service, (state = { index: 0, instances: [], raw: [] }));
     change(state);
     state.index = ++this.lastIndex;
+    // A registration writes the service and its checks; a status change writes a check only.
+    if (registration) this.catalogIndex = state.index;
+    this.checksIndex = state.index;
+    for (const instance of state.instances) instance.checkIndex ??= state.index;
     this.changedAt.set(service, this.requests.length);
-    for (const held of this.held) if (held.service === service && state.index > held.after) held.wake();
+    for (const held of this.held) if (this.indexFor(held.watched) > held.after) held.wake();
+  }
+
+  private changeChecks(service: string, node: string, change: (instance: DoubleInstance) => void): void {
+    this.write(service, false, (state) => {
+      for (const instance of state.instances) {
+        if (instance.node !== node) continue;
+        change(instance);
+        instance.checkIndex = this.lastIndex + 1;
+      }
+    });
+  }
+
+  private indexFor(watched: Watched): number {
+    if (watched.kind === 'catalog') return this.catalogIndex;
+    if (watched.kind === 'checks') return this.checksIndex;
+    return this.indexOf(watched.service);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.refused.has(req.socket)) return;
     const url = new URL(req.url ?? '/', 'http://double');
     const token = headerValue(req.headers['x-consul-token']);
     const indexParam = url.searchParams.get('index');
@@ -178,18 +278,24 @@ export class ConsulHttpDouble {
     for (const check of [...this.catchUpWaiters]) check();
     if (this.requiredToken !== undefined && token !== this.requiredToken) return text(res, 403, 'ACL not found');
     if (url.pathname === '/v1/status/leader') return json(res, 200, '127.0.0.1:8300');
-    const match = /^\/v1\/health\/service\/([^/]+)$/.exec(url.pathname);
-    if (!match) return text(res, 404, `no such endpoint in the double: ${url.pathname}`);
-    const service = decodeURIComponent(match[1]);
+    const watched = this.route(url.pathname);
+    if (!watched) return text(res, 404, `no such endpoint in the double: ${url.pathname}`);
     const after = Number(indexParam ?? 0);
-    this.hold(service, after, waitMs(url.searchParams.get('wait')), () => this.answer(res, service, url.searchParams.has('passing')));
+    this.hold(watched, after, waitMs(url.searchParams.get('wait')), () => this.answer(res, watched, url.searchParams.has('passing')));
   }
 
-  /** Holds the request while the service's index is not past `after`, at most `wait`. */
-  private hold(service: string, after: number, wait: number, reply: () => void): void {
-    if (!(after > 0) || this.indexOf(service) > after) return reply();
+  private route(path: string): Watched | undefined {
+    if (path === '/v1/catalog/services') return { kind: 'catalog' };
+    if (path === '/v1/health/state/any') return { kind: 'checks' };
+    const match = /^\/v1\/health\/service\/([^/]+)$/.exec(path);
+    return match ? { kind: 'service', service: decodeURIComponent(match[1]) } : undefined;
+  }
+
+  /** Holds the request while the watched index is not past `after`, at most `wait`. */
+  private hold(watched: Watched, after: number, wait: number, reply: () => void): void {
+    if (!(after > 0) || this.indexFor(watched) > after) return reply();
     const held: Held = {
-      service,
+      watched,
       after,
       wake: () => {
         clearTimeout(timer);
@@ -201,35 +307,68 @@ export class ConsulHttpDouble {
     this.held.add(held);
   }
 
-  private answer(res: http.ServerResponse, service: string, passing: boolean): void {
-    const state = this.services.get(service);
-    const instances = (state?.instances ?? []).filter((i) => !passing || (i.status ?? 'passing') === 'passing');
-    const entries = [...instances.map((i) => entry(service, i)), ...(state?.raw ?? [])];
-    res.setHeader('X-Consul-Index', String(this.indexOf(service)));
+  private answer(res: http.ServerResponse, watched: Watched, passing: boolean): void {
+    const [body, filtered] =
+      watched.kind === 'catalog' ? [this.listing(), false] : watched.kind === 'checks' ? [this.checks(), false] : this.instances(watched.service, passing);
+    res.setHeader('X-Consul-Index', String(this.indexFor(watched)));
     res.setHeader('X-Consul-KnownLeader', 'true');
     res.setHeader('X-Consul-LastContact', '0');
-    json(res, 200, entries);
+    if (filtered) res.setHeader('X-Consul-Results-Filtered-By-ACLs', 'true');
+    json(res, 200, body);
   }
+
+  private instances(service: string, passing: boolean): [unknown[], boolean] {
+    const state = this.services.get(service);
+    const all = state?.instances ?? [];
+    const readable = all.filter((i) => !this.unreadableNodes.has(i.node));
+    // agent/health_endpoint.go: ?passing drops an instance unless every check passes.
+    const kept = readable.filter((i) => !passing || checksOf(service, i).every((c) => c.Status === 'passing'));
+    return [[...kept.map((i) => entry(service, i)), ...(state?.raw ?? [])], readable.length < all.length];
+  }
+
+  /** `/v1/catalog/services`: `{name: [tags]}` for every service with an instance. */
+  private listing(): Record<string, string[]> {
+    const names: Record<string, string[]> = {};
+    for (const [service, state] of this.services) {
+      if (state.instances.length === 0 && state.raw.length === 0) continue;
+      names[service] = [...new Set(state.instances.flatMap((i) => i.tags ?? []))];
+    }
+    return names;
+  }
+
+  private checks(): unknown[] {
+    return [...this.services].flatMap(([service, state]) => state.instances.flatMap((i) => checksOf(service, i)));
+  }
+}
+
+function checksOf(service: string, i: DoubleInstance): Record<string, unknown>[] {
+  const id = i.id ?? `${service}-${i.node}`;
+  const modify = i.checkIndex ?? 1;
+  const check = (CheckID: string, Status: CheckStatus, ServiceID = '', ServiceName = '') => ({ Node: i.node, CheckID, Name: CheckID, Status, ServiceID, ServiceName, ModifyIndex: modify });
+  return [
+    check('serfHealth', 'passing'),
+    ...(i.nodeMaintenance ? [check('_node_maintenance', 'critical')] : []),
+    check(`service:${id}`, i.status ?? 'passing', id, service),
+    ...(i.maintenance ? [check(`_service_maintenance:${id}`, 'critical', id, service)] : []),
+  ];
 }
 
 function entry(service: string, i: DoubleInstance): unknown {
   const id = i.id ?? `${service}-${i.node}`;
-  const status = i.status ?? 'passing';
+  const tagged = Object.fromEntries(Object.entries(i.taggedAddresses ?? {}).map(([name, address]) => [name, { Address: address, Port: i.port }]));
   return {
-    Node: { ID: `node-${i.node}`, Node: i.node, Address: i.nodeAddress, Datacenter: 'dc1', TaggedAddresses: { lan: i.nodeAddress }, Meta: {} },
+    Node: { ID: `node-${i.node}`, Node: i.node, Address: i.nodeAddress, Datacenter: 'dc1', TaggedAddresses: { lan: i.nodeAddress, ...i.nodeTaggedAddresses }, Meta: {} },
     Service: {
       ID: id,
       Service: service,
       Tags: i.tags ?? [],
       Address: i.address ?? '',
+      TaggedAddresses: tagged,
       Port: i.port,
-      Weights: { Passing: i.weight ?? 1, Warning: 1 },
+      Weights: { Passing: i.weight ?? 1, Warning: i.warningWeight ?? 1 },
       Meta: {},
     },
-    Checks: [
-      { Node: i.node, CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', ServiceID: '', ServiceName: '' },
-      { Node: i.node, CheckID: `service:${id}`, Name: `Service '${service}' check`, Status: status, ServiceID: id, ServiceName: service },
-    ],
+    Checks: checksOf(service, i),
   };
 }
 

@@ -12,6 +12,8 @@ export class LoopbackHttpServer {
   constructor(
     private readonly handler: http.RequestListener,
     private port = 0,
+    /** Sees each new connection first; returning false means it handled (refused) it. */
+    private readonly admit: (socket: Socket, open: ReadonlySet<Socket>) => boolean = () => true,
   ) {}
 
   get url(): string {
@@ -25,6 +27,7 @@ export class LoopbackHttpServer {
   up(): Promise<void> {
     const server = http.createServer(this.handler);
     server.on('connection', (socket) => {
+      if (!this.admit(socket, this.sockets)) return;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });

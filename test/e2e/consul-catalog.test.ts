@@ -15,9 +15,13 @@ const n1: DoubleInstance = { node: 'n1', nodeAddress: '10.0.0.1', address: '10.1
 const n2: DoubleInstance = { node: 'n2', nodeAddress: '10.0.0.2', port: 8081, weight: 5 };
 const n3: DoubleInstance = { node: 'n3', nodeAddress: '10.0.0.3', port: 8082 };
 
-/** One bridge; a single DNS process so "the next answer" is well defined. */
+/**
+ * One bridge; a single DNS process so "the next answer" is well defined. These tests change one
+ * service many times in a row, which the default pacing (one query per 15 s under churn) would
+ * slow to minutes: they pace at 50 ms. The pacing itself is tested in test/unit/sources/consul/blocking.test.ts.
+ */
 function bridgeFor(double: ConsulHttpDouble, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<BridgeProcess> {
-  return startBridge(['--consul', double.url, '--workers', '1', ...args], { env });
+  return startBridge(['--consul', double.url, '--workers', '1', '--consul-query-pace', '50', ...args], { env });
 }
 
 async function srv(bridge: BridgeProcess, name = 'web.service.local'): Promise<string[]> {
@@ -98,7 +102,7 @@ describe('Consul catalog in service.local (against a Consul HTTP API TEST DOUBLE
 
   it('keeps the last known instances while the agent is down, says so, and catches up when it is back (double)', async () => {
     await double.down();
-    await logged(bridge, `${double.url}: GET /v1/health/service/web`);
+    await logged(bridge, `${double.url}: GET /v1/`);
     assert.deepEqual(await srv(bridge), ['10 1 8080 0a010001.addr.service.local.', '10 5 8081 0a000002.addr.service.local.']);
     double.setRawEntries('web', []);
     double.remove('web', 'n1');
@@ -168,5 +172,72 @@ describe('Consul and the registry file together (against a Consul HTTP API TEST 
     double.setInstances('web', []);
     await double.caughtUp('web');
     assert.deepEqual(await srv(bridge), ['10 1 80 0a090001.addr.service.local.']);
+  });
+});
+
+describe('Consul ACL token without enough rights (against a Consul HTTP API TEST DOUBLE)', () => {
+  let double: ConsulHttpDouble;
+  let bridge: BridgeProcess;
+
+  before(async () => {
+    double = await ConsulHttpDouble.start();
+    double.requiredToken = 'narrow-token';
+    double.unreadableNodes.add('n2');
+    double.setInstances('web', [n1, n2]);
+    bridge = await bridgeFor(double, [], { CONSUL_HTTP_TOKEN: 'narrow-token' });
+  });
+  after(async () => {
+    await bridge?.stop();
+    await double?.stop();
+  });
+
+  it('answers what the token can read, warns naming the service and the rights it lacks, and shows it in the status (double)', async () => {
+    assert.deepEqual(await srv(bridge), ['10 1 8080 0a010001.addr.service.local.']);
+    await logged(bridge, 'consul service \\"web\\": the ACL token cannot read every instance (X-Consul-Results-Filtered-By-ACLs); it needs service:read on the service and node:read on its nodes');
+    const status = (await (await fetch(`http://${bridge.http}/api/status`)).json()) as { sources: { name: string; state: string; detail?: string }[] };
+    const consul = status.sources.find((s) => s.name === 'consul');
+    assert.equal(consul?.state, 'connected');
+    assert.match(consul?.detail ?? '', /cannot read every instance of web: it needs service:read/);
+  });
+});
+
+describe("Consul instances as Consul's DNS keeps them (against a Consul HTTP API TEST DOUBLE)", () => {
+  let double: ConsulHttpDouble;
+  let bridge: BridgeProcess;
+  let onlyPassing: BridgeProcess;
+
+  before(async () => {
+    double = await ConsulHttpDouble.start();
+    double.setInstances('web', [n1, { ...n2, warningWeight: 3, status: 'warning' }, n3]);
+    double.setInstances('portless', [{ node: 'n4', nodeAddress: '10.0.0.4', port: 0 }]);
+    bridge = await bridgeFor(double);
+    onlyPassing = await bridgeFor(double, ['--consul-only-passing']);
+  });
+  after(async () => {
+    await Promise.all([bridge?.stop(), onlyPassing?.stop()]);
+    await double?.stop();
+  });
+
+  it('answers a port-less service: A records, and SRV with port 0 (double)', async () => {
+    assert.deepEqual(rdata((await dig(bridge.address, 'portless.service.local', 'A')).answer), ['10.0.0.4']);
+    assert.deepEqual(await srv(bridge, 'portless.service.local'), ['10 1 0 0a000004.addr.service.local.']);
+  });
+
+  it('keeps a warning instance with Weights.Warning by default, and drops it with --consul-only-passing (double)', async () => {
+    assert.deepEqual(await srv(bridge), ['10 1 8080 0a010001.addr.service.local.', '10 1 8082 0a000003.addr.service.local.', '10 3 8081 0a000002.addr.service.local.']);
+    assert.deepEqual(await srv(onlyPassing), ['10 1 8080 0a010001.addr.service.local.', '10 1 8082 0a000003.addr.service.local.']);
+  });
+
+  it('drops an instance in maintenance, node or service, and brings it back after (double)', async () => {
+    double.setMaintenance('web', 'n1', true);
+    await double.caughtUp('web');
+    assert.deepEqual(await srv(bridge), ['10 1 8082 0a000003.addr.service.local.', '10 3 8081 0a000002.addr.service.local.']);
+    double.setMaintenance('web', 'n1', false);
+    double.setNodeMaintenance('n3', true);
+    await double.caughtUp('web');
+    assert.deepEqual(await srv(bridge), ['10 1 8080 0a010001.addr.service.local.', '10 3 8081 0a000002.addr.service.local.']);
+    double.setNodeMaintenance('n3', false);
+    await double.caughtUp('web');
+    assert.deepEqual(await srv(bridge), ['10 1 8080 0a010001.addr.service.local.', '10 1 8082 0a000003.addr.service.local.', '10 3 8081 0a000002.addr.service.local.']);
   });
 });

@@ -44,6 +44,13 @@ describe('docker-compose.yml', () => {
     assert.match(services.dnsbridge.healthcheck!.test.join(' '), /\/readyz/);
   });
 
+  it("keeps Consul's registrations in a data dir on a volume, not in -dev mode's memory", () => {
+    const consul = services.consul as ComposeService & { volumes?: string[] };
+    assert.ok(!consul.command!.includes('-dev'), 'not -dev');
+    assert.ok(consul.command!.includes('-data-dir=/consul/data'));
+    assert.deepEqual(consul.volumes, ['consul-data:/consul/data']);
+  });
+
   it('publishes DNS on 1053 over UDP and TCP and the status page on 8053, on loopback only', () => {
     assert.deepEqual(services.dnsbridge.ports, ['127.0.0.1:1053:1053/udp', '127.0.0.1:1053:1053/tcp', '127.0.0.1:8053:8053/tcp']);
     for (const service of Object.values(services)) for (const port of service.ports ?? []) assert.match(port, /^127\.0\.0\.1:/);

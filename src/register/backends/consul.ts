@@ -1,6 +1,5 @@
-import Consul from 'consul';
-import type { CheckOptions } from 'consul/lib/agent/check.js';
 import type { Logger } from 'pino';
+import { ConsulClient } from '../../clients/consul.js';
 import { consulDuration } from '../duration.js';
 import { messageOf, RegisterError, withTimeout } from '../errors.js';
 import type { Backend } from './backend.js';
@@ -18,24 +17,27 @@ export interface ConsulBackendOptions {
   timeoutMs: number;
   /** A TTL check not fed for this long turns critical: a killed register is then withdrawn. */
   ttlSeconds: number;
+  /** DeregisterCriticalServiceAfter: the agent removes the service once its check has been critical this long. */
+  deregisterAfterMs: number;
   callTimeoutMs: number;
   log: Logger;
 }
-
-/** Consul's floor for DeregisterCriticalServiceAfter: a killed register's entry is cleaned up after it. */
-const DEREGISTER_CRITICAL_AFTER = '1m';
 
 /**
  * The registration as an agent service. Visibility is its check's state, Consul's own way:
  * with a TTL check we pass or fail it after each of our checks; with an HTTP or TCP check the
  * agent runs the equivalent check itself. The service is deregistered on exit.
+ *
+ * The agent may drop the service by itself: it reaps one whose check stayed critical past
+ * DeregisterCriticalServiceAfter (agent/agent.go `reapServicesInternal`), and one restarted
+ * without a data dir forgets it. So before each step we ask the agent whether it still has
+ * the service (`GET /v1/agent/service/:id`, 404 when not) and register it again if not.
  */
 export class ConsulBackend implements Backend {
   readonly name: string;
   readonly location: string;
-  private readonly consul: Consul;
+  private readonly client: ConsulClient;
   private readonly checkId: string;
-  private registered = false;
   /** A registration was sent (perhaps answered too late): only then is there something to deregister. */
   private attempted = false;
 
@@ -43,13 +45,7 @@ export class ConsulBackend implements Backend {
     this.name = `consul ${options.url}`;
     this.location = `service ${options.service.id}`;
     this.checkId = `service:${options.service.id}`;
-    const url = new URL(options.url);
-    this.consul = new Consul({
-      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: Number(url.port || 8500),
-      secure: url.protocol === 'https:',
-      defaults: options.token ? { token: options.token } : undefined,
-    });
+    this.client = new ConsulClient({ url: options.url, token: options.token, maxConnections: 2 });
   }
 
   async publish(note: string): Promise<void> {
@@ -63,51 +59,46 @@ export class ConsulBackend implements Backend {
   }
 
   async refresh(note: string): Promise<void> {
+    await this.ensureRegistered();
     await this.setCheck('pass', note);
   }
 
   async close(): Promise<void> {
     const { id } = this.options.service;
     try {
-      if (this.attempted) await this.call(`deregister ${id}`, this.consul.agent.service.deregister({ id }));
+      if (this.attempted) await this.call(`deregister ${id}`, this.client.deregisterService(id, this.options.callTimeoutMs));
     } finally {
-      this.consul.destroy();
+      this.client.close();
     }
   }
 
   private async ensureRegistered(): Promise<void> {
-    if (this.registered) return;
     const { id, name, address, port, tags } = this.options.service;
+    const timeout = this.options.callTimeoutMs;
+    if (this.attempted && (await this.call(`read ${id}`, this.client.agentService(id, timeout))) !== undefined) return;
+    if (this.attempted) this.options.log.warn({ at: this.location }, `${this.name}: the agent no longer has ${id} (reaped after its check stayed critical, or restarted without its data); registering it again`);
     this.attempted = true;
-    await this.call(`register ${id}`, this.consul.agent.service.register({ id, name, address, port, tags: [...tags], check: this.checkDefinition() }));
-    this.registered = true;
+    const definition = { ID: id, Name: name, Address: address, Port: port, Tags: [...tags], Check: this.checkDefinition() };
+    await this.call(`register ${id}`, this.client.registerService(definition, timeout));
   }
 
   /** Feeds a TTL check; an HTTP or TCP check is run by the agent itself. */
   private async setCheck(state: 'pass' | 'fail', note: string): Promise<void> {
     if (this.options.check.kind !== 'ttl') return;
-    const check = this.consul.agent.check;
-    const options = { id: this.checkId, note: note.slice(0, 500) };
-    try {
-      await this.call(`${state} check ${this.checkId}`, state === 'pass' ? check.pass(options) : check.fail(options));
-    } catch (error) {
-      // The agent lost the service (restarted without its data, or cleaned it up): register again next time.
-      this.registered = false;
-      throw error;
-    }
+    await this.call(`${state} check ${this.checkId}`, this.client.updateCheck(this.checkId, state, note.slice(0, 500), this.options.callTimeoutMs));
   }
 
-  private checkDefinition(): CheckOptions {
-    const { check, intervalMs, timeoutMs, ttlSeconds } = this.options;
+  private checkDefinition(): Record<string, unknown> {
+    const { check, intervalMs, timeoutMs, ttlSeconds, deregisterAfterMs } = this.options;
     const common = {
-      name: `dnsbridge register: ${this.options.service.name}`,
-      checkid: this.checkId,
-      timeout: consulDuration(timeoutMs),
-      deregistercriticalserviceafter: DEREGISTER_CRITICAL_AFTER,
+      Name: `dnsbridge register: ${this.options.service.name}`,
+      CheckID: this.checkId,
+      Timeout: consulDuration(timeoutMs),
+      DeregisterCriticalServiceAfter: consulDuration(deregisterAfterMs),
     };
-    if (check.kind === 'http') return { ...common, http: check.url, interval: consulDuration(intervalMs) };
-    if (check.kind === 'tcp') return { ...common, tcp: check.target, interval: consulDuration(intervalMs) };
-    return { ...common, ttl: `${ttlSeconds}s` };
+    if (check.kind === 'http') return { ...common, HTTP: check.url, Interval: consulDuration(intervalMs) };
+    if (check.kind === 'tcp') return { ...common, TCP: check.target, Interval: consulDuration(intervalMs) };
+    return { ...common, TTL: `${ttlSeconds}s` };
   }
 
   private call<T>(what: string, operation: Promise<T>): Promise<T> {

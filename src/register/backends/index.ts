@@ -62,7 +62,8 @@ export function createBackends(settings: RegisterSettings, registration: Registr
   if (consul) {
     const service = { id: consulServiceId(registration), name: registration.service, address: registration.host, port: registration.port, tags: registration.tags };
     const { intervalMs, timeoutMs, ttlSeconds } = settings;
-    backends.push(new ConsulBackend({ url: consul.url, token: credentials.consulToken, service, check: consulCheckOf(settings), intervalMs, timeoutMs, ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, log }));
+    const { url, deregisterAfterMs } = consul;
+    backends.push(new ConsulBackend({ url, token: credentials.consulToken, service, check: consulCheckOf(settings), intervalMs, timeoutMs, ttlSeconds, deregisterAfterMs, callTimeoutMs: CALL_TIMEOUT_MS, log }));
   }
   return backends;
 }

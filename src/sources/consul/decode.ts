@@ -5,39 +5,70 @@ export interface DecodedInstances {
   providers: SourceProvider[];
   /** One line per skipped entry, naming the service and node. */
   warnings: string[];
+  /** The nodes the instances run on, so a node-level health change can be traced to this service. */
+  nodes: Set<string>;
+}
+
+export interface DecodeOptions {
+  /** Consul DNS's `only_passing`: drop `warning` instances too, not only `critical` ones. */
+  onlyPassing: boolean;
 }
 
 type Json = Record<string, unknown>;
 
 /**
- * Decodes `/v1/health/service/:service` entries (`{Node, Service, Checks}`) into providers:
- * `Service.Address`, or `Node.Address` when the service has none (as Consul's DNS does);
- * `Service.Port`, `Service.Tags`, and `Service.Weights.Passing` as the SRV weight.
+ * Decodes `/v1/health/service/:service` entries (`{Node, Service, Checks}`) into providers, keeping
+ * the instances Consul's own DNS would answer (agent/dns.go, `filterServiceNodes` and `findWeight`):
+ * - an instance with any `critical` check is left out; maintenance is a critical check
+ *   (`_node_maintenance`, `_service_maintenance:<id>`, agent/agent.go), so it leaves too;
+ * - with `onlyPassing` a `warning` check leaves it out as well; otherwise it stays with
+ *   `Weights.Warning` as its SRV weight (`Weights.Passing` when all pass; both default 1);
+ * - `Service.Address`, or `Node.Address` when the service has none;
+ * - port 0 is kept: Consul allows port-less services and its DNS still answers their A records.
  */
-export function decodeHealthEntries(service: string, entries: readonly unknown[]): DecodedInstances {
+export function decodeHealthEntries(service: string, entries: readonly unknown[], options: DecodeOptions = { onlyPassing: false }): DecodedInstances {
   const providers: SourceProvider[] = [];
   const warnings: string[] = [];
+  const nodes = new Set<string>();
   entries.forEach((entry, index) => {
-    const decoded = decodeEntry(service, entry);
+    if (isObject(entry) && isObject(entry.Node) && typeof entry.Node.Node === 'string') nodes.add(entry.Node.Node);
+    const health = aggregateStatus(entry);
+    if (health === 'critical' || (options.onlyPassing && health === 'warning')) return;
+    const decoded = decodeEntry(service, entry, health);
     if (isError(decoded)) warnings.push(`consul service "${service}" ${describeEntry(entry, index)} skipped: ${decoded.error}`);
     else providers.push(decoded);
   });
-  return { providers, warnings };
+  return { providers, warnings, nodes };
 }
 
-function decodeEntry(service: string, entry: unknown): Decoded {
+/** Consul's aggregated status (api/health.go `AggregatedStatus`): critical beats warning beats passing. */
+function aggregateStatus(entry: unknown): 'passing' | 'warning' | 'critical' {
+  const checks = isObject(entry) && Array.isArray(entry.Checks) ? entry.Checks : [];
+  let status: 'passing' | 'warning' | 'critical' = 'passing';
+  for (const check of checks) {
+    const value = isObject(check) ? check.Status : undefined;
+    if (value === 'critical') return 'critical';
+    if (value === 'warning') status = 'warning';
+  }
+  return status;
+}
+
+function decodeEntry(service: string, entry: unknown, health: 'passing' | 'warning'): Decoded {
   if (!isObject(entry) || !isObject(entry.Service)) return { error: 'no "Service" object' };
   const instance = entry.Service;
   const node = isObject(entry.Node) ? entry.Node : {};
   const address = nonEmpty(instance.Address) ?? nonEmpty(node.Address);
   if (address === undefined) return { error: 'neither Service.Address nor Node.Address is set' };
   const weights = isObject(instance.Weights) ? instance.Weights : {};
+  const weight = (health === 'warning' ? weights.Warning : weights.Passing) ?? DEFAULT_WEIGHT;
   const origin = `consul:${String(node.Node ?? '?')}/${String(instance.ID ?? service)}`;
+  // Port 0 passes the shared check as a placeholder and is put back after it: SRV then says 0.
+  const portless = instance.Port === 0;
   // Priority as every other source's default, so Consul instances share load with ZooKeeper's and etcd's.
-  return fromFields(
-    { host: address, port: instance.Port, tags: instance.Tags ?? [], weight: weights.Passing ?? DEFAULT_WEIGHT, priority: DEFAULT_PRIORITY },
-    origin,
-  );
+  const fields = { host: address, port: portless ? 1 : instance.Port, tags: instance.Tags ?? [], weight, priority: DEFAULT_PRIORITY };
+  const decoded = fromFields(fields, origin);
+  if (!isError(decoded) && portless) decoded.port = 0;
+  return decoded;
 }
 
 function describeEntry(entry: unknown, index: number): string {

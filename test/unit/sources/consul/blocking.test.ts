@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capWait, stepIndex } from '../../../../src/sources/consul/blocking.js';
+import { capWait, stepIndex, TokenBucket } from '../../../../src/sources/consul/blocking.js';
 
 describe("stepIndex: Consul's blocking-query index rules", () => {
   const cases: [string, bigint | undefined, bigint, { next: bigint; changed: boolean }][] = [
@@ -22,5 +22,25 @@ describe('capWait', () => {
     assert.equal(capWait(3600), 600);
     assert.equal(capWait(0), 1);
     assert.equal(capWait(60), 60);
+  });
+});
+
+describe("TokenBucket: blocking.mdx's pacing of a blocking-query loop", () => {
+  it('lets a burst of 2 through at once, then one request per interval while replies keep coming back at once', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ burst: 2, intervalMs: 15_000 }, () => now);
+    assert.deepEqual([bucket.take(), bucket.take()], [0, 0]);
+    assert.equal(bucket.take(), 15_000);
+    now += 15_000;
+    assert.equal(bucket.take(), 15_000);
+  });
+
+  it('never delays a quiet result: one reply per wait refills the bucket', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ burst: 2, intervalMs: 15_000 }, () => now);
+    for (let reply = 0; reply < 10; reply++) {
+      assert.equal(bucket.take(), 0);
+      now += 60_000;
+    }
   });
 });

@@ -28,7 +28,7 @@ describe('decodeHealthEntries: health entries to providers', () => {
   it('skips malformed entries with a warning naming the service and node, and keeps the rest', () => {
     const { providers, warnings } = decodeHealthEntries('web', [
       entry('good', '10.0.0.1', {}),
-      entry('noport', '10.0.0.2', { Port: 0 }),
+      entry('badport', '10.0.0.2', { Port: 70000 }),
       entry('noaddr', '', {}),
       entry('badweight', '10.0.0.4', { Weights: { Passing: -1 } }),
       { Node: { Node: 'noservice' } },
@@ -36,7 +36,7 @@ describe('decodeHealthEntries: health entries to providers', () => {
     ]);
     assert.deepEqual(providers.map((p) => p.host), ['10.0.0.1']);
     assert.equal(warnings.length, 5);
-    assert.match(warnings[0], /consul service "web" on node "noport" \(instance "web-noport"\) skipped: port 0 is not 1-65535/);
+    assert.match(warnings[0], /consul service "web" on node "badport" \(instance "web-badport"\) skipped: port 70000 is not 1-65535/);
     assert.match(warnings[1], /on node "noaddr".*neither Service.Address nor Node.Address/);
     assert.match(warnings[2], /on node "badweight".*weight -1/);
     assert.match(warnings[3], /on node "noservice".*no "Service" object/);

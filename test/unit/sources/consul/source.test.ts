@@ -5,9 +5,10 @@ import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { SourceProvider } from '../../../../src/registry/provider.js';
 import type { ProviderSink } from '../../../../src/registry/source.js';
-import { createConsulCatalog } from '../../../../src/sources/consul/client.js';
+import { ConsulClient } from '../../../../src/clients/consul.js';
 import { ConsulSource } from '../../../../src/sources/consul/source.js';
 import { ConsulHttpDouble } from '../../../doubles/consul-http-double.js';
+import { eventually } from '../../../harness/eventually.js';
 import { freePort } from '../../../harness/ports.js';
 
 /** Records what the source writes into the registry. */
@@ -27,7 +28,7 @@ describe('ConsulSource (against a Consul HTTP API TEST DOUBLE)', () => {
   });
 
   function sourceFor(double: ConsulHttpDouble): { source: ConsulSource; sink: RecordingSink } {
-    const source = new ConsulSource(createConsulCatalog(double.url, undefined), pino({ level: 'silent' }));
+    const source = new ConsulSource(new ConsulClient({ url: double.url }), pino({ level: 'silent' }));
     const sink = new RecordingSink();
     sources.push(source);
     doubles.push(double);
@@ -80,5 +81,18 @@ describe('ConsulSource (against a Consul HTTP API TEST DOUBLE)', () => {
     );
     assert.equal(source.status().watchedServices, 1);
     assert.ok(double.requests.slice(asked).every((r) => !r.path.endsWith('/web')), 'no request for web after release');
+  });
+  it('follows the catalog service list for --preload and zone transfers, telling each change (double)', async () => {
+    const double = await ConsulHttpDouble.start();
+    double.setInstances('web', [{ node: 'n1', nodeAddress: '10.0.0.1', port: 80 }]);
+    double.setInstances('API', [{ node: 'n1', nodeAddress: '10.0.0.1', port: 81 }]);
+    const { source } = sourceFor(double);
+    const lists: string[][] = [];
+    source.followServices((services) => lists.push([...services].sort()));
+    await eventually(() => assert.deepEqual(lists.at(-1), ['api', 'web']));
+    double.setInstances('db', [{ node: 'n2', nodeAddress: '10.0.0.2', port: 5432 }]);
+    await eventually(() => assert.deepEqual(lists.at(-1), ['api', 'db', 'web']));
+    double.setInstances('web', []);
+    await eventually(() => assert.deepEqual(lists.at(-1), ['api', 'db']));
   });
 });

@@ -1,32 +1,31 @@
 import type { EnsureResult } from '../../registry/source.js';
+import { ConsulError, type BlockingQuery, type IndexedReply } from '../../clients/consul.js';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { sleep } from '../../util/sleep.js';
-import { stepIndex } from './blocking.js';
-import { ConsulError, type ConsulCatalog } from './client.js';
+import { stepIndex, TokenBucket, type PaceOptions } from './blocking.js';
 
-export interface PollOptions {
+export interface LoopOptions {
   /** `wait` of each blocking query, seconds (capped by the caller). */
   waitSeconds: number;
-  /** Least time between two requests, so a fast-changing service cannot turn the loop into a busy loop. */
-  minIntervalMs: number;
+  pace: PaceOptions;
   backoff: BackoffOptions;
 }
 
-/** Hears what one service's poll learns. */
-export interface PollListener {
-  /** The index moved: these are the service's passing entries now. */
-  changed(service: string, entries: unknown[]): void;
+/** Hears what one blocking loop learns. */
+export interface LoopListener<T> {
+  /** The index moved: this is the result now; `since` is the index of the previous reply. */
+  changed(reply: IndexedReply<T>, since: bigint | undefined): void;
   /** A request was answered. */
-  reached(service: string): void;
-  /** A request failed; the poll retries after a backoff. */
-  failed(service: string, error: ConsulError): void;
+  reached(): void;
+  /** A request failed; the loop retries after a backoff. */
+  failed(error: ConsulError): void;
 }
 
 /**
- * One service's change feed: `health.service(passing)` as blocking queries, in a loop until
- * stopped, retrying forever with backoff while the agent cannot be reached.
+ * One endpoint's change feed: blocking queries in a loop until stopped, paced by a token
+ * bucket, retrying forever with backoff while Consul cannot be reached or pushes back (429).
  */
-export class ServicePoll {
+export class BlockingLoop<T> {
   private readonly abort = new AbortController();
   /** Index of the last reply; undefined until the first one. */
   private previous?: bigint;
@@ -35,10 +34,9 @@ export class ServicePoll {
   private waiting: ((result: EnsureResult) => void)[] = [];
 
   constructor(
-    readonly service: string,
-    private readonly catalog: ConsulCatalog,
-    private readonly options: PollOptions,
-    private readonly listener: PollListener,
+    private readonly read: (query: BlockingQuery) => Promise<IndexedReply<T>>,
+    private readonly options: LoopOptions,
+    private readonly listener: LoopListener<T>,
   ) {}
 
   start(): void {
@@ -63,10 +61,10 @@ export class ServicePoll {
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
-    let started = -Infinity;
+    const bucket = new TokenBucket(this.options.pace);
     for (let retry = new Backoff(this.options.backoff); !signal.aborted; ) {
-      await sleep(started + this.options.minIntervalMs - performance.now(), signal);
-      started = performance.now();
+      // Failures are paced by the backoff; the bucket paces replies that come back at once (churn).
+      if (retry.attempt === 0) await sleep(bucket.take(), signal);
       try {
         await this.ask();
         retry = retry.reset();
@@ -80,26 +78,21 @@ export class ServicePoll {
   }
 
   private async ask(): Promise<void> {
-    const reply = await this.catalog.passingInstances({
-      service: this.service,
-      index: this.index,
-      waitSeconds: this.options.waitSeconds,
-      signal: this.abort.signal,
-    });
-    if (this.abort.signal.aborted) return; // released while the reply was on its way
-    const step = stepIndex(this.previous, reply.index);
+    const reply = await this.read({ index: this.index, waitSeconds: this.options.waitSeconds, signal: this.abort.signal });
+    if (this.abort.signal.aborted) return; // stopped while the reply was on its way
+    const since = this.previous;
+    const step = stepIndex(since, reply.index);
     this.previous = reply.index;
     this.index = step.next;
     this.lastFailed = false;
-    if (step.changed) this.listener.changed(this.service, reply.entries);
-    this.listener.reached(this.service);
+    if (step.changed) this.listener.changed(reply, since);
+    this.listener.reached();
     this.settle('ready');
   }
 
   private fail(error: unknown): void {
     this.lastFailed = true;
-    const failure = error instanceof ConsulError ? error : new ConsulError('UNREACHABLE', `${this.catalog.url}: ${String(error)}`);
-    this.listener.failed(this.service, failure);
+    this.listener.failed(error instanceof ConsulError ? error : new ConsulError('UNREACHABLE', String(error)));
     this.settle('unavailable');
   }
 
