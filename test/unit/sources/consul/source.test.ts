@@ -28,7 +28,7 @@ describe('ConsulSource (against a Consul HTTP API TEST DOUBLE)', () => {
   });
 
   function sourceFor(double: ConsulHttpDouble): { source: ConsulSource; sink: RecordingSink } {
-    const source = new ConsulSource(new ConsulClient({ url: double.url }), pino({ level: 'silent' }));
+    const source = new ConsulSource(new ConsulClient({ url: double.url }), pino({ level: 'silent' }), { paceMs: 50 });
     const sink = new RecordingSink();
     sources.push(source);
     doubles.push(double);
