@@ -18,6 +18,12 @@ export interface Question {
   class: number;
   dnssecOk?: boolean;
   checkingDisabled?: boolean;
+  /**
+   * Ask over TCP from the start: the client asked us over TCP. Some servers trim UDP answers
+   * without setting TC (Consul's DNS does unless `enable_truncate`, agent/dns.go), so only TCP
+   * gets such a client what it would get asking the server itself over TCP.
+   */
+  tcp?: boolean;
 }
 
 export interface ForwardedReply {
@@ -34,7 +40,8 @@ export interface ForwardObserver {
 }
 
 /**
- * Sends questions to a list of upstreams: UDP first, TCP when the reply is truncated, the next
+ * Sends questions to a list of upstreams: UDP first (TCP only for a question asked over TCP),
+ * TCP when the reply is truncated, the next
  * upstream on a timeout, a network error or a SERVFAIL/REFUSED. The upstream that answered
  * last is tried first next time.
  */
@@ -111,8 +118,8 @@ export class Forwarder {
       inspected = result;
       return true;
     };
-    let reply = await this.pool.exchange(upstream, query, check, this.options.timeoutMs);
-    if (inspected!.truncated) {
+    let reply = question.tcp ? undefined : await this.pool.exchange(upstream, query, check, this.options.timeoutMs);
+    if (!reply || inspected!.truncated) {
       const id = randomInt(65536);
       query.writeUInt16BE(id, 0);
       const sameId = (r: Buffer) => r.readUInt16BE(0) === id && check(r);

@@ -196,7 +196,9 @@ export class QueryHandler {
 
   private async forward(query: Query, key: string, form: AnswerForm, zone: string, upstreams: Parameters<Forwarder['forward']>[0]): Promise<CachedAnswer> {
     try {
-      const question = { name: query.name, type: query.type, class: query.class, dnssecOk: query.edns?.dnssecOk, checkingDisabled: (query.flags & Flag.CD) !== 0 };
+      // Only a TCP client is allowed MAX_TCP_SIZE: it is asked upstream over TCP too.
+      const tcp = form.limit === MAX_TCP_SIZE;
+      const question = { name: query.name, type: query.type, class: query.class, dnssecOk: query.edns?.dnssecOk, checkingDisabled: (query.flags & Flag.CD) !== 0, tcp };
       const { reply, inspected } = await this.deps.forwarder.forward(upstreams, question);
       const adapted = adaptForClient(reply, inspected, query, form.limit);
       const entry = cachedAnswer({
