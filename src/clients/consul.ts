@@ -55,16 +55,6 @@ export interface BlockingQuery {
   signal: AbortSignal;
 }
 
-/** `X-Consul-Index` after the body's own `Index`: what `/v1/health/state/any` checks carry. */
-export interface CheckState {
-  Node: string;
-  CheckID: string;
-  Status: string;
-  ServiceID: string;
-  ServiceName: string;
-  ModifyIndex: number;
-}
-
 /** Service registration as `PUT /v1/agent/service/register` takes it (Consul's JSON field names). */
 export interface ServiceDefinition {
   ID: string;
