@@ -39,7 +39,7 @@ describe('sources: instances from the flag shorthands and the sources: list', ()
         ['file', 'file', undefined, { path: registry }],
         ['zookeeper', 'zookeeper', undefined, { servers: '127.0.0.1:2181', paths: ['/{service}/providers'], 'session-timeout': 10_000 }],
         ['etcd', 'etcd', undefined, { endpoints: ['http://127.0.0.1:2379'], prefixes: ['/a/{service}/'] }],
-        ['consul', 'consul', undefined, { url: 'http://127.0.0.1:8500' }],
+        ['consul', 'consul', undefined, { url: 'http://127.0.0.1:8500', 'only-passing': false, 'query-pace': 15_000 }],
       ],
     );
   });
