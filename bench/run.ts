@@ -6,9 +6,10 @@ import { etcdBenchmark } from './etcd.js';
 import { etcd2Benchmark } from './etcd2.js';
 import { healthBenchmark } from './health.js';
 import { scale } from './scale.js';
+import { transferBenchmark } from './transfer.js';
 import { zooKeeperBenchmark } from './zookeeper.js';
 
-const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark, etcdBenchmark, etcd2Benchmark, healthBenchmark];
+const benchmarks: Benchmark[] = [dnsThroughput, scale, zooKeeperBenchmark, etcdBenchmark, etcd2Benchmark, healthBenchmark, transferBenchmark];
 
 const wanted = process.argv.slice(2);
 for (const benchmark of benchmarks) {

@@ -45,7 +45,7 @@ function configOf(command: Command): Config {
 async function serve(command: Command): Promise<void> {
   const config = configOf(command);
   const log = createLogger(config['log-level']);
-  const workers = workerCount(config.workers);
+  const workers = workerCount(config.workers, config['transfer-allow'].length > 0);
   const starting = startServing(config, log, workers).catch((error: NodeJS.ErrnoException) => {
     if (error instanceof ConfigError) exitForConfig(error);
     log.fatal({ err: error }, `cannot start: ${error.message}`);

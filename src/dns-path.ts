@@ -20,6 +20,8 @@ import { ServiceZone } from './zone/service-zone.js';
 /** Everything between the DNS sockets and the registry view; one per process that answers DNS. */
 export interface DnsPath {
   cache: AnswerCache;
+  /** Provider hostnames' addresses, resolved through the upstreams. */
+  hosts: HostAddresses;
   metrics: Metrics;
   udp: UdpListener;
   tcp: TcpListener;
@@ -46,7 +48,7 @@ export interface DnsReload {
 type ConfiguredParts = Pick<HandlerDeps, 'zone' | 'router' | 'acl' | 'observer' | 'recursionAvailable'>;
 
 /** Wires socket -> question -> cache -> zone/forwarder, and registry changes -> cache invalidation. */
-export function createDnsPath(config: Config, view: ProviderView, log: Logger): DnsPath {
+export function createDnsPath(config: Config, view: ProviderView, log: Logger, serial?: () => number): DnsPath {
   const metrics = new Metrics();
   const cache = new AnswerCache({ max: config['cache-size'] });
   const forwarder = new Forwarder({ timeoutMs: config['upstream-timeout'], maxInFlight: 4096 }, metrics);
@@ -63,7 +65,7 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
   );
   const reverse = new ReverseIndex(view);
   const configured = (next: Config, previous?: ConfiguredParts): ConfiguredParts => ({
-    zone: previous && sameZone(previous.zone, next) ? previous.zone : new ServiceZone(zoneOptions(next), view, hosts, reverse),
+    zone: previous && sameZone(previous.zone, next) ? previous.zone : new ServiceZone(zoneOptions(next), view, hosts, reverse, serial),
     router: new Router(next.domain, next.zone, next.upstreams, (name) => reverse.answers(name)),
     acl: new ClientAcl(next.allow),
     observer: next['query-log'] ? new QueryLog(metrics, log) : metrics,
@@ -83,6 +85,7 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger): 
   const tcp = new TcpListener(handler, { idleMs: 10_000, frameMs: 5_000, maxConnections: 1000, maxInFlightPerConnection: 64, maxPendingBytes: 1 << 20 }, log);
   return {
     cache,
+    hosts,
     metrics,
     udp,
     tcp,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AnswerCache } from './cache/answer-cache.js';
 import type { Config } from './config/load.js';
 import { createDnsPath, type DnsReload } from './dns-path.js';
+import { ZONE_APEX } from './zone/service-zone.js';
 import type { Endpoint } from './forward/endpoint.js';
 import { HealthSettings } from './health/options.js';
 import { startHealthChecks } from './health/setup.js';
@@ -12,12 +13,15 @@ import { Registry, type RegistryOptions } from './registry/registry.js';
 import type { TcpListener } from './server/tcp.js';
 import type { UdpListener } from './server/udp.js';
 import { createSources, type SourceInstance } from './sources/index.js';
+import { startTransfers, transferKey, type Transfers } from './transfer/setup.js';
 
 /** A running bridge: its parts, for the HTTP side and tests, and how to stop it. */
 export interface Bridge {
   config: Config;
   registry: Registry;
   cache: AnswerCache;
+  /** Zone transfers, when --transfer-allow names someone. */
+  transfers?: Transfers;
   metrics: Metrics;
   udp: UdpListener;
   tcp: TcpListener;
@@ -39,13 +43,22 @@ export type BridgeReload = DnsReload & SourceReload;
  * With `--preload` every source that can list its services loads them all and keeps them.
  */
 export function registryOptions(config: Config): RegistryOptions {
-  return { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500, preload: () => config.preload };
+  // A transferred zone must hold every service, asked for or not.
+  const preload = config.preload || config['transfer-allow'].length > 0;
+  return { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500, preload: () => preload };
 }
 
 /** One process doing everything: sources, registry, DNS path. */
 export async function startBridge(config: Config, log: Logger, sources?: SourceInstance[]): Promise<Bridge> {
+  const key = transferKey(config);
   const registry = new Registry(sources ?? (await createSources(config.sources, log)), registryOptions(config));
-  const dns = createDnsPath(config, registry, log);
+  let transfers: Transfers | undefined;
+  const dns = createDnsPath(config, registry, log, config['transfer-allow'].length ? () => transfers!.versions.serial : undefined);
+  transfers = startTransfers(config, key, { view: registry, hosts: dns.hosts, metrics: dns.metrics.registry }, log);
+  if (transfers) {
+    dns.udp.transfers = dns.tcp.transfers = transfers.responder;
+    transfers.versions.onVersion(() => dns.cache.invalidate(ZONE_APEX));
+  }
   const sourceSet = new SourceSet(registry, config, log);
   dns.metrics.watchSources(registry);
   const health = startHealthChecks(registry, config, log, dns.metrics.registry);
@@ -53,7 +66,7 @@ export async function startBridge(config: Config, log: Logger, sources?: SourceI
   await dns.listen(true);
   let listening = true;
   const ops = await startOpsServer(
-    { registry, cache: () => dns.cache, metrics: () => dns.metrics.registry.metrics(), listening: () => listening, health },
+    { registry, cache: () => dns.cache, metrics: () => dns.metrics.registry.metrics(), listening: () => listening, health, transfers: transfers && (() => transfers!.status()) },
     config.http,
     log,
   ).catch(async (error: Error) => {
@@ -66,6 +79,7 @@ export async function startBridge(config: Config, log: Logger, sources?: SourceI
     config,
     registry,
     cache: dns.cache,
+    transfers,
     metrics: dns.metrics,
     udp: dns.udp,
     tcp: dns.tcp,
@@ -80,6 +94,7 @@ export async function startBridge(config: Config, log: Logger, sources?: SourceI
     },
     async close() {
       listening = false;
+      transfers?.stop();
       await dns.close();
       await ops.close();
       health.stop();

@@ -50,9 +50,21 @@ export function loadConfig(sources: ConfigSources): Config {
     ...instances.problems,
     loopProblem(settings.listen, upstreams, upstreamKey),
     ...[...settings.zone].map(([zone, servers]) => loopProblem(settings.listen, servers, `${keyOf('zone', layers, sources.file)} ${zone}`)),
+    ...transferProblems(settings, layers, sources.file),
   ].filter((problem) => problem !== undefined);
   if (problems.length) throw new ConfigError(problems);
   return { ...settings, upstreams, sources: instances.instances };
+}
+
+/** Transfers need someone allowed to transfer, and the zone's versions in one process. */
+function transferProblems(settings: ServeSettings, layers: Layers, file: string | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const transfers = settings['transfer-allow'].length > 0;
+  if (!transfers && settings.notify.length) problems.push({ key: keyOf('notify', layers, file), message: 'secondaries to notify need --transfer-allow to transfer the zone' });
+  if (transfers && settings.workers > 1) {
+    problems.push({ key: keyOf('workers', layers, file), message: `zone transfers (--transfer-allow) are answered by one process: --workers ${settings.workers} must be 1 (or 0)` });
+  }
+  return problems;
 }
 
 /** One problem per bad option, named the way the user gave it, with the value that was refused. */

@@ -4,7 +4,7 @@ import { formatEndpoint, type Endpoint } from '../forward/endpoint.js';
 import type { Router } from '../server/router.js';
 
 /** Options a running process cannot take over (sockets, sizes fixed at start): they need a restart. */
-const RESTART_OPTIONS = ['listen', 'http', 'workers', 'cache-size', 'upstream-timeout', 'rate-limit', 'rate-limit-slip', 'preload'];
+const RESTART_OPTIONS = ['listen', 'http', 'workers', 'cache-size', 'upstream-timeout', 'rate-limit', 'rate-limit-slip', 'preload', 'transfer-allow', 'notify', 'tsig-key-file'];
 
 /** The restart-only options whose value `next` changes. */
 export function needsRestart(before: Config, next: Config): string[] {

@@ -47,6 +47,16 @@ export interface StatusJson {
   changes: readonly Change[];
   /** The bridge's health checks: figures, and the services answered in full because all their providers fail. */
   health: HealthFigures | null;
+  /** Zone transfers, when configured: the serial and each secondary's last transfer and NOTIFY. */
+  transfers?: TransferStatus;
+}
+
+export interface TransferStatus {
+  serial: number;
+  /** The oldest serial an IXFR can start from; older ones get the whole zone. */
+  journalFrom?: number;
+  secondaries: { client: string; type: string; result: string; serial: number; messages: number; records: number; at: number; reason?: string }[];
+  notifies: { secondary: string; result: string; at: number }[];
 }
 
 export function serviceJson(registry: RegistryReader, name: string, health?: HealthReader, statuses = registry.statuses()): ServiceJson {
@@ -69,6 +79,7 @@ export function statusJson(
   changes: readonly Change[],
   listening: boolean,
   health?: HealthReader,
+  transfers?: TransferStatus,
 ): StatusJson {
   const statuses = registry.statuses();
   const { ready, lines } = readiness(listening, statuses);
@@ -79,6 +90,7 @@ export function statusJson(
     cache: cache ? cacheJson(cache) : null,
     changes,
     health: health?.figures() ?? null,
+    ...(transfers ? { transfers } : {}),
   };
 }
 

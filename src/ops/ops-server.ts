@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
 import { isServiceName } from '../registry/fields.js';
-import { serviceJson, servicesJson, statusJson, type CacheFigures, type HealthReader, type RegistryReader } from './api.js';
+import { serviceJson, servicesJson, statusJson, type CacheFigures, type HealthReader, type RegistryReader, type TransferStatus } from './api.js';
 import { ChangeLog } from './changes.js';
 import { EventStream } from './events.js';
 import { HttpServer, sendJson, sendText, type Route } from './http.js';
@@ -17,6 +17,8 @@ export interface OpsDeps {
   /** False before the DNS sockets listen and once shutdown began. */
   listening(): boolean;
   health: HealthReader;
+  /** Zone transfers' serial and secondaries, when configured. */
+  transfers?(): TransferStatus;
 }
 
 export interface OpsServer {
@@ -33,7 +35,7 @@ const STATUS_EVERY_MS = 5000;
 export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Logger): Promise<OpsServer> {
   const changes = new ChangeLog();
   const events = new EventStream();
-  const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening(), deps.health);
+  const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening(), deps.health, deps.transfers?.());
   const stopPushing = pushChanges(deps, changes, events, status);
   const server = new HttpServer(routes(deps, events, status), log);
   const address = await server.listen(endpoint).catch((error) => {

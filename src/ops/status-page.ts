@@ -34,6 +34,12 @@ export const STATUS_PAGE = `<!doctype html>
 <input id="filter" type="search" placeholder="filter services">
 <table><thead><tr><th>provider</th><th>priority</th><th>weight</th><th>tags</th><th>source</th><th>datacenter</th><th>health</th><th>check</th><th>last check</th><th>origin</th></tr></thead>
 <tbody id="services"></tbody></table>
+<div id="transfers" hidden>
+<h2>Zone transfers</h2>
+<div id="serial"></div>
+<table><thead><tr><th>secondary</th><th>last transfer</th><th>type</th><th>result</th><th>serial</th><th>messages</th><th>records</th><th>last NOTIFY</th></tr></thead>
+<tbody id="secondaries"></tbody></table>
+</div>
 <h2>Recent changes</h2>
 <table><thead><tr><th>time</th><th>service</th><th>added</th><th>removed</th><th>health check</th><th>providers</th></tr></thead>
 <tbody id="changes"></tbody></table>
@@ -108,10 +114,23 @@ function renderStatus(status) {
       { "data-source": s.name })));
   $("changes").replaceChildren(...status.changes.map(renderChange));
   renderHealth(status.health);
+  renderTransfers(status.transfers);
   const changed = status.sources.some((s) => staleSources.get(s.name) !== s.stale);
   staleSources.clear();
   for (const s of status.sources) staleSources.set(s.name, s.stale);
   if (changed) renderServices();
+}
+
+function renderTransfers(transfers) {
+  $("transfers").hidden = !transfers;
+  if (!transfers) return;
+  $("serial").textContent = "SOA serial " + transfers.serial + (transfers.journalFrom === undefined ? "" : " (IXFR from serial " + transfers.journalFrom + ")");
+  const notifies = new Map(transfers.notifies.map((n) => [n.secondary.replace(/:\\d+$/, ""), n]));
+  $("secondaries").replaceChildren(...transfers.secondaries.map((t) => {
+    const notify = notifies.get(t.client);
+    return row([t.client, time(t.at), t.type, el("td", { class: t.result === "ok" ? "live" : "down", title: t.reason || "" }, t.result), t.serial, t.messages, t.records,
+      notify ? notify.result + " " + time(notify.at) : ""], { "data-secondary": t.client });
+  }));
 }
 
 function renderChange(c) {

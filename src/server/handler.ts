@@ -43,6 +43,11 @@ export interface HandlerDeps {
   recursionAvailable: boolean;
 }
 
+/** Answers zone transfer requests on the DNS sockets; undefined for any other message. */
+export interface TransferHandler {
+  handle(msg: Buffer, client: string, tcp: boolean): Buffer[] | undefined;
+}
+
 export type HandlerResult = Buffer | undefined | Promise<Buffer | undefined>;
 
 const SERVICE_ZONE = 'service';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
-import type { QueryHandler } from './handler.js';
+import type { QueryHandler, TransferHandler } from './handler.js';
 
 export interface TcpOptions {
   /** A connection with nothing in flight and nothing received for this long is closed (RFC 7766 6.2.3). */
@@ -31,6 +31,8 @@ export class TcpListener {
   private server?: net.Server;
   private readonly connections = new Set<Connection>();
   private closing = false;
+  /** Zone transfers, when configured: their answers take several messages. */
+  transfers?: TransferHandler;
 
   constructor(
     private readonly handler: QueryHandler,
@@ -109,6 +111,8 @@ export class TcpListener {
     connection.inFlight++;
     let result;
     try {
+      const transfer = this.transfers?.handle(msg, connection.socket.remoteAddress ?? '', true);
+      if (transfer) return this.sendAll(connection, transfer);
       result = this.handler.handle(Buffer.from(msg), connection.socket.remoteAddress ?? '', true);
     } catch (error) {
       this.log.error({ err: error }, 'query failed');
@@ -124,20 +128,30 @@ export class TcpListener {
     } else this.send(connection, result);
   }
 
+  /** The messages of one transfer, written in order; a zone may pass the unread-answer cap, which is for queries. */
+  private sendAll(connection: Connection, messages: readonly Buffer[]): void {
+    connection.inFlight--;
+    if (!connection.socket.destroyed) for (const message of messages) connection.socket.write(frame(message));
+    this.settled(connection);
+  }
+
   private send(connection: Connection, out: Buffer | undefined): void {
     connection.inFlight--;
     const socket = connection.socket;
     if (socket.destroyed) return;
     if (out) {
-      const frame = Buffer.allocUnsafe(2 + out.length);
-      frame.writeUInt16BE(out.length, 0);
-      out.copy(frame, 2);
-      socket.write(frame);
+      socket.write(frame(out));
       if (socket.writableLength > this.options.maxPendingBytes) {
         socket.destroy();
         return;
       }
     }
+    this.settled(connection);
+  }
+
+  private settled(connection: Connection): void {
+    const socket = connection.socket;
+    if (socket.destroyed) return;
     if (this.closing && connection.inFlight === 0) socket.end();
     else if (socket.isPaused() && connection.inFlight < this.options.maxInFlightPerConnection) socket.resume();
   }
@@ -150,4 +164,12 @@ export class TcpListener {
     idlest?.socket.destroy();
     if (idlest) this.connections.delete(idlest);
   }
+}
+
+/** A message with its 2-byte length in front (RFC 1035 4.2.2). */
+function frame(message: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(2 + message.length);
+  out.writeUInt16BE(message.length, 0);
+  message.copy(out, 2);
+  return out;
 }

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
-import type { QueryHandler } from './handler.js';
+import type { QueryHandler, TransferHandler } from './handler.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** The UDP listener: each datagram is one query; an answer that throws is logged, never fatal. */
@@ -12,6 +12,8 @@ export class UdpListener {
   private inFlight = 0;
   private closing = false;
   private drained?: () => void;
+  /** Zone transfers, when configured: over UDP an IXFR gets only the SOA. */
+  transfers?: TransferHandler;
 
   constructor(
     private readonly handler: QueryHandler,
@@ -53,6 +55,8 @@ export class UdpListener {
         if (slip) socket.send(slip, rinfo.port, rinfo.address);
         return;
       }
+      const transfer = this.transfers?.handle(msg, rinfo.address, false);
+      if (transfer) return void socket.send(transfer[0], rinfo.port, rinfo.address);
       const result = this.handler.handle(msg, rinfo.address, false);
       if (result instanceof Buffer) socket.send(result, rinfo.port, rinfo.address);
       else if (result instanceof Promise) {

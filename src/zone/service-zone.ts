@@ -29,9 +29,12 @@ export interface ZoneResult {
   rotates: boolean;
 }
 
+/** What the apex's answers depend on: invalidated when the zone's serial changes (zone transfers). */
+export const ZONE_APEX = '@';
+
 /** Answers names under our domain from the registry's providers. */
 export class ServiceZone {
-  private readonly serial = Math.floor(Date.now() / 1000);
+  private readonly startSerial = Math.floor(Date.now() / 1000);
   /** Hostname -> services whose answers used its addresses. */
   private readonly hostUsers = new Map<string, Set<string>>();
 
@@ -40,6 +43,8 @@ export class ServiceZone {
     private readonly registry: ProviderView,
     private readonly hosts: HostAddresses,
     private readonly reverse: ReverseIndex,
+    /** The SOA serial; with zone transfers, the serial secondaries transfer. */
+    private readonly serial: () => number = () => this.startSerial,
   ) {}
 
   /** Services whose answers depend on `host`'s addresses. */
@@ -199,7 +204,7 @@ export class ServiceZone {
     if (type === RRType.SOA || type === RRType.ANY) answer.push(this.soa(name));
     if (type === RRType.NS || type === RRType.ANY) answer.push({ name, ttl: this.options.ttl, type: 'NS', host: `ns.${this.options.domain}` });
     if (!answer.length) return this.negative(Rcode.NOERROR, []);
-    return { answer: { rcode: Rcode.NOERROR, answer, authority: [], additional: [] }, services: [], rotates: false };
+    return { answer: { rcode: Rcode.NOERROR, answer, authority: [], additional: [] }, services: [ZONE_APEX], rotates: false };
   }
 
   /** NXDOMAIN or NODATA, with the SOA that tells resolvers how long to remember it (RFC 2308). */
@@ -217,7 +222,7 @@ export class ServiceZone {
       type: 'SOA',
       mname: `ns.${domain}`,
       rname: `hostmaster.${domain}`,
-      serial: this.serial,
+      serial: this.serial(),
       refresh: 3600,
       retry: 600,
       expire: 86400,

@@ -32,3 +32,11 @@ export function withoutId(reply: Buffer): Buffer {
   copy.writeUInt16BE(0, 0);
   return copy;
 }
+
+/** True once something answers a UDP query at host:port (a server that just started). */
+export async function udpAnswers(host: string, port: number): Promise<boolean> {
+  return udpExchange(`${host}:${port}`, encodePlainQuery('.', 'SOA', 1), 500).then(
+    () => true,
+    () => false,
+  );
+}

@@ -182,3 +182,17 @@ describe('loadConfig: refuses to forward to itself (a loop)', () => {
     assert.doesNotThrow(() => load({ flags: { listen: '127.0.0.1:53', upstream: '127.0.0.2:53' } }));
   });
 });
+
+describe('loadConfig: zone transfers', () => {
+  it('allows nobody to transfer by default', () => {
+    const config = load({});
+    assert.deepEqual(config['transfer-allow'], []);
+    assert.deepEqual(config.notify, []);
+  });
+  it('refuses secondaries to notify without --transfer-allow, and several workers with it', () => {
+    assert.deepEqual(problems({ flags: { notify: '127.0.0.1:5300' } }), ['--notify: secondaries to notify need --transfer-allow to transfer the zone']);
+    assert.deepEqual(problems({ flags: { 'transfer-allow': '127.0.0.1', workers: '2' } }), [
+      '--workers: zone transfers (--transfer-allow) are answered by one process: --workers 2 must be 1 (or 0)',
+    ]);
+  });
+});

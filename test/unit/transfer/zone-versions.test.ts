@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Provider } from '../../../src/registry/provider.js';
+import { ixfrRecords } from '../../../src/transfer/messages.js';
+import { nextSerial, serialAfter } from '../../../src/transfer/serial.js';
+import { recordKey } from '../../../src/transfer/service-records.js';
+import { ZoneVersions } from '../../../src/transfer/zone-versions.js';
+import { HostAddresses } from '../../../src/zone/host-addresses.js';
+import { eventually } from '../../harness/eventually.js';
+
+/** The registry as the zone reads it, written by the test. */
+class Providers {
+  private readonly byService = new Map<string, Provider[]>();
+  private readonly listeners: ((service: string) => void)[] = [];
+  set(service: string, hosts: string[], tags: string[] = []): void {
+    this.byService.set(service, hosts.map((host) => ({ host, port: 80, priority: 10, weight: 1, tags, origin: service, source: 'test' })));
+    for (const listener of this.listeners) listener(service);
+  }
+  providers = (service: string) => this.byService.get(service) ?? [];
+  serviceNames = () => [...this.byService.keys()].filter((s) => this.providers(s).length);
+  ensure = async () => 'ready' as const;
+  loaded = () => true;
+  staleSources = () => [];
+  touch(): void {}
+  onChange(listener: (service: string) => void): void {
+    this.listeners.push(listener);
+  }
+}
+
+function zoneOf(registry: Providers): ZoneVersions {
+  const hosts = new HostAddresses(async () => ({ addresses: [], ttl: 60 }), { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 1000, idleMs: 1000 });
+  return new ZoneVersions({ domain: 'service.local', ttl: 5, coalesceMs: 0, journal: { maxDiffs: 2, maxRecords: 1000 } }, registry, hosts);
+}
+
+const keys = (records: Parameters<typeof recordKey>[0][]) => records.map(recordKey).sort();
+
+describe('zone versions', () => {
+  it('serials grow with every version, from the clock in tenths of a second, across the 32-bit wrap', () => {
+    assert.equal(nextSerial(undefined, 1_800_000_000_000), 18_000_000_000 % 2 ** 32);
+    assert.equal(nextSerial(100, 0), 101, 'never behind the last one');
+    assert.ok(serialAfter(nextSerial(2 ** 32 - 1, 0), 2 ** 32 - 1), 'wraps to 0, which is later');
+  });
+
+  it('holds every name the bridge answers, and journals each change as deleted and added records', async () => {
+    const registry = new Providers();
+    registry.set('api', ['10.0.0.1'], ['canary']);
+    const zone = zoneOf(registry);
+    const first = zone.serial;
+    assert.deepEqual(keys(zone.snapshot().records), [
+      '0a000001.addr.service.local|A|10.0.0.1',
+      '_api._canary.service.local|SRV|10 1 80 0a000001.addr.service.local',
+      '_api._tcp.service.local|SRV|10 1 80 0a000001.addr.service.local',
+      'api.service.local|A|10.0.0.1',
+      'api.service.local|SRV|10 1 80 0a000001.addr.service.local',
+      'canary.api.service.local|A|10.0.0.1',
+      'canary.api.service.local|SRV|10 1 80 0a000001.addr.service.local',
+      'service.local|NS|ns.service.local',
+    ]);
+    registry.set('api', ['10.0.0.2']);
+    await eventually(() => assert.ok(serialAfter(zone.serial, first)));
+    const [diff] = zone.diffsSince(first)!;
+    assert.equal(diff.deleted.length, 7);
+    assert.deepEqual(keys(diff.added), [
+      '0a000002.addr.service.local|A|10.0.0.2',
+      '_api._tcp.service.local|SRV|10 1 80 0a000002.addr.service.local',
+      'api.service.local|A|10.0.0.2',
+      'api.service.local|SRV|10 1 80 0a000002.addr.service.local',
+    ]);
+    const ixfr = ixfrRecords((serial) => zone.soa(serial), zone.serial, zone.diffsSince(first)!);
+    assert.deepEqual(
+      ixfr.filter((rr) => rr.type === 'SOA').map((rr) => (rr.type === 'SOA' ? rr.serial : 0)),
+      [zone.serial, first, zone.serial, zone.serial],
+    );
+    assert.equal(zone.diffsSince(zone.serial), undefined, 'the current serial starts no step');
+  });
+
+  it('a change that changes no record makes no version; the journal forgets past its bound', async () => {
+    const registry = new Providers();
+    registry.set('api', ['10.0.0.1']);
+    const zone = zoneOf(registry);
+    const first = zone.serial;
+    registry.set('api', ['10.0.0.1']);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(zone.serial, first);
+    for (const host of ['10.0.0.2', '10.0.0.3', '10.0.0.4']) {
+      const before = zone.serial;
+      registry.set('api', [host]);
+      await eventually(() => assert.notEqual(zone.serial, before));
+    }
+    assert.equal(zone.diffsSince(first), undefined, 'two steps kept: an IXFR from the first serial gets the whole zone');
+  });
+});
