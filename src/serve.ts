@@ -40,12 +40,13 @@ export type BridgeReload = DnsReload & SourceReload;
 
 /**
  * Services stay watched 15 minutes after their last query; 10,000 services must fit with room.
- * With `--preload` every source that can list its services loads them all and keeps them.
+ * With `--preload` (or `preload: true` in a `sources:` entry) a source that can list its services
+ * loads them all and keeps them.
  */
 export function registryOptions(config: Config): RegistryOptions {
   // A transferred zone must hold every service, asked for or not.
   const preload = config.preload || config['transfer-allow'].length > 0;
-  return { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500, preload: () => preload };
+  return { maxServices: 50_000, idleReleaseMs: 15 * 60_000, ensureTimeoutMs: 1500, preload: (instance) => preload || instance.preload === true };
 }
 
 /** One process doing everything: sources, registry, DNS path. */

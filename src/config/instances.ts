@@ -49,7 +49,7 @@ function listedInstance(entry: unknown, at: string, inFile: (path: string) => st
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     return { problems: [{ key: inFile(at), message: 'must be a map with a kind and its options' }] };
   }
-  const { kind: kindName, name, datacenter, ...given } = entry as Record<string, unknown>;
+  const { kind: kindName, name, datacenter, preload, ...given } = entry as Record<string, unknown>;
   const kind = typeof kindName === 'string' ? kindNamed(kindName) : undefined;
   if (!kind) {
     return { problems: [{ key: inFile(`${at}.kind`), message: withValue(`must be one of ${kinds.map((k) => k.kind).join(', ')}`, kindName) }] };
@@ -63,12 +63,13 @@ function listedInstance(entry: unknown, at: string, inFile: (path: string) => st
   };
   const instanceName = name === undefined ? kind.kind : labelOf('name', name);
   const dc = datacenter === undefined ? undefined : labelOf('datacenter', datacenter);
+  if (preload !== undefined && typeof preload !== 'boolean') problems.push({ key: inFile(`${at}.preload`), message: withValue('must be true or false', preload) });
   for (const key of Object.keys(given)) {
     if (!(key in kind.options)) problems.push({ key: inFile(`${at}.${key}`), message: `unknown option of a ${kind.kind} source` });
   }
   const options = parseOptions(kind, given, keys, problems);
   if (problems.length || !options || !instanceName) return { problems };
-  return { instance: { kind: kind.kind, name: instanceName, ...(dc ? { datacenter: dc } : {}), options, keys }, problems };
+  return { instance: { kind: kind.kind, name: instanceName, ...(dc ? { datacenter: dc } : {}), ...(preload === true ? { preload } : {}), options, keys }, problems };
 }
 
 interface Parsed {

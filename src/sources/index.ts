@@ -22,6 +22,8 @@ export interface InstanceConfig {
   /** Unique in the configuration; the kind's name by default. */
   name: string;
   datacenter?: string;
+  /** `preload: true` in its `sources:` entry: its services are loaded before they are asked for. */
+  preload?: boolean;
   /** The kind's options, validated, defaults filled in. */
   options: Record<string, unknown>;
   /** How each option (and `name`) was given, for messages: `--zk-path` or `"sources[1].paths" in FILE`. */
@@ -33,6 +35,8 @@ export interface SourceInstance {
   name: string;
   kind: string;
   datacenter?: string;
+  /** Loads every service it lists at start (its `preload: true`, or `--preload` for all). */
+  preload?: boolean;
   source: Source;
 }
 
@@ -66,7 +70,7 @@ function prepare(config: InstanceConfig, env: NodeJS.ProcessEnv): PreparedInstan
     config,
     create: async (log) => {
       const source = await kind.create(settings, { ...context, log: log.child({ source: config.name }) });
-      return { name: config.name, kind: config.kind, datacenter: config.datacenter, source };
+      return { name: config.name, kind: config.kind, datacenter: config.datacenter, ...(config.preload ? { preload: true } : {}), source };
     },
   };
 }

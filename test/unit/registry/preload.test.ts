@@ -67,3 +67,20 @@ describe('preload', () => {
     await registry.stop();
   });
 });
+
+describe('preload per source instance', () => {
+  it('a sources: entry takes preload: true, and anything else than true or false is refused naming its key', async () => {
+    const { loadConfig } = await import('../../../src/config/load.js');
+    const { registryOptions } = await import('../../../src/serve.js');
+    const load = (sources: unknown[]) => loadConfig({ flags: { sources }, env: {}, resolvConf: '/dev/null' });
+    const config = load([{ kind: 'etcd', name: 'a', endpoints: ['http://127.0.0.1:1'], preload: true }, { kind: 'etcd', name: 'b', endpoints: ['http://127.0.0.1:2'] }]);
+    assert.deepEqual(config.sources.map((s) => [s.name, s.preload === true]), [['a', true], ['b', false]]);
+    const preload = registryOptions(config).preload!;
+    assert.equal(preload({ name: 'a', kind: 'etcd', preload: true, source: new ListedSource() }), true);
+    assert.equal(preload({ name: 'b', kind: 'etcd', source: new ListedSource() }), false);
+    assert.throws(
+      () => load([{ kind: 'etcd', endpoints: ['http://127.0.0.1:1'], preload: 'yes' }]),
+      (error: { problems?: { key: string; message: string }[] }) => error.problems?.some((p) => p.key.includes('sources[0].preload') && p.message.includes('true or false')) === true,
+    );
+  });
+});
