@@ -82,7 +82,10 @@ async function check(command: Command): Promise<void> {
   const config = configOf(command);
   // Each source kind checks its own settings (secret and TLS files); no source is made.
   prepareInstances(config.sources);
-  process.stdout.write(`configuration is valid: listening on ${config.listen.host}:${config.listen.port}, domain ${config.domain}\n`);
+  const sources = config.sources.map(({ name, kind, datacenter }) => (name === kind ? name : `${name} (${kind})`) + (datacenter ? ` in ${datacenter}` : ''));
+  process.stdout.write(
+    `configuration is valid: listening on ${config.listen.host}:${config.listen.port}, domain ${config.domain}, sources: ${sources.join(', ') || 'none'}\n`,
+  );
 }
 
 export async function main(argv: string[]): Promise<void> {
