@@ -98,6 +98,20 @@ describe('zone transfers to real secondaries (NSD, Knot DNS)', () => {
       await Promise.all(Array.from({ length: 50 }, (_, j) => writer.create(`/bulk${i + j}/providers/10.1.${(i + j) >> 8}.${(i + j) & 255}:80`, '')));
     }
     for (const secondary of secondaries) await answerSeen(secondary.address, `bulk999.${ZONE}`, 'A', { status: 'NOERROR', records: ['10.1.3.231'] });
+    // NSD answers a burst of IXFRs it could not apply in time ("update failed") with one AXFR at its
+    // next transfer: one more change first, so the measured one starts from the steady state.
+    await writer.create('/bulk1/providers/10.3.0.1:80', '');
+    for (const secondary of secondaries) await answerSeen(secondary.address, `bulk1.${ZONE}`, 'A', { status: 'NOERROR', records: ['10.1.0.1', '10.3.0.1'] });
+    // The bulk load's last transfers may still be under way: count from a quiet moment on.
+    const transfersSoFar = async () => total(await scrape(bridge.http), 'dnsbridge_transfers_total') ?? 0;
+    let seen = await transfersSoFar();
+    await eventually(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const now = await transfersSoFar();
+      const quiet = now === seen;
+      seen = now;
+      assert.ok(quiet, 'transfers still going on');
+    }, { attempts: 30, intervalMs: 0 });
     const beforeChange = await scrape(bridge.http);
     await writer.create('/bulk500/providers/10.2.0.1:80', '');
     for (const secondary of secondaries) await answerSeen(secondary.address, `bulk500.${ZONE}`, 'A', { status: 'NOERROR', records: ['10.1.1.244', '10.2.0.1'] });
