@@ -80,7 +80,11 @@ function describeIssue(issue: z.core.$ZodIssue, layers: Layers, file: string | u
 
 export function withValue(message: string, value: unknown): string {
   const shown = JSON.stringify(value);
-  return shown === undefined || message.includes(String(value)) ? message : `${message} (got ${shown})`;
+  if (shown === undefined) return message;
+  const text = String(value);
+  // A message that already quotes the refused part of a list names it: the whole list would only repeat it.
+  const quotesPart = [...message.matchAll(/"([^"]+)"/g)].some(([, part]) => text.includes(part));
+  return quotesPart || message.includes(text) ? message : `${message} (got ${shown})`;
 }
 
 /** `--ttl`, `DNSBRIDGE_TTL` or `"ttl" in FILE`: where the value that counts came from. */
