@@ -1,5 +1,6 @@
 import type { SourceProvider } from '../../registry/provider.js';
-import type { EnsureResult } from '../../registry/source.js';
+import type { EnsureResult, ProviderSink, SourceStatus } from '../../registry/source.js';
+import type { Connection } from './connection.js';
 import type { PrefixListener } from './prefix-watch.js';
 
 /** One watched prefix (etcd v3) or directory (etcd v2) of a service, telling its listener what happens. */
@@ -59,5 +60,62 @@ export class ServiceWatch implements PrefixListener {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve(result);
+  }
+}
+
+/**
+ * The services an etcd source (v3 or v2) follows, one ServiceWatch each from its first query
+ * until the registry releases it, and the source status they add up to.
+ */
+export class ServiceWatches {
+  private readonly watches = new Map<string, ServiceWatch>();
+  private sink?: ProviderSink;
+
+  constructor(
+    private readonly connection: Connection,
+    /** A service's watched prefixes (v3) or directories (v2), one per template. */
+    private readonly prefixesOf: (service: string) => (listener: PrefixListener) => WatchedPrefix[],
+  ) {}
+
+  start(sink: ProviderSink): void {
+    this.sink = sink;
+  }
+
+  /** Loads `service`; while etcd is known to be down a first query does not wait for the read's timeout. */
+  ensure(service: string): Promise<EnsureResult> {
+    let watch = this.watches.get(service);
+    if (!watch) {
+      watch = new ServiceWatch(service, this.prefixesOf(service), (providers) => this.sink?.replace(service, providers));
+      this.watches.set(service, watch);
+      watch.start();
+    }
+    if (!watch.loaded && this.connection.outage) return Promise.resolve('unavailable');
+    return watch.ensure();
+  }
+
+  release(service: string): void {
+    const watch = this.watches.get(service);
+    if (!watch) return;
+    this.watches.delete(service);
+    void watch.close();
+    this.sink?.replace(service, []);
+  }
+
+  status(stats: { watchEvents: number; decodeFailures: number; lastSync?: number }): SourceStatus {
+    return {
+      state: this.connection.state,
+      detail: this.connection.detail,
+      watchedServices: this.watches.size,
+      watchEvents: stats.watchEvents,
+      decodeFailures: stats.decodeFailures,
+      lastSync: stats.lastSync,
+      synced: [...this.watches.values()].every((watch) => watch.loaded),
+    };
+  }
+
+  close(): Promise<void[]> {
+    const closing = Promise.all([...this.watches.values()].map((watch) => watch.close()));
+    this.watches.clear();
+    return closing;
   }
 }

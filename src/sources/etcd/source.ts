@@ -7,7 +7,7 @@ import { Connection } from './connection.js';
 import { prefixOf } from './prefixes.js';
 import { PrefixWatch, type PrefixListener, type PrefixWatchContext } from './prefix-watch.js';
 import { EtcdServiceListing } from './service-listing.js';
-import { ServiceWatch } from './service-watch.js';
+import { ServiceWatches } from './service-watch.js';
 import type { EtcdSettings } from './kind.js';
 
 /** How long stop() waits for watches to be cancelled before closing the client anyway. */
@@ -21,10 +21,9 @@ const CALL_DEADLINE_MS = 5000;
  * over one gRPC stream and re-attaches them after a reconnect.
  */
 export class EtcdSource implements Source {
-  private readonly services = new Map<string, ServiceWatch>();
+  private readonly services: ServiceWatches;
   private readonly connection: Connection;
   private readonly context: PrefixWatchContext;
-  private sink?: ProviderSink;
   private listing?: EtcdServiceListing;
 
   constructor(
@@ -35,24 +34,18 @@ export class EtcdSource implements Source {
     const where = settings.endpoints.join(',');
     this.connection = new Connection(where, () => client.maintenance.status(), RECONNECT, log);
     this.context = { client, connection: this.connection, where, retry: RECONNECT, log, stats: { watchEvents: 0, decodeFailures: 0 } };
+    this.services = new ServiceWatches(this.connection, (service) => (listener: PrefixListener) =>
+      settings.templates.map((template) => new PrefixWatch(prefixOf(template, service), this.context, listener)),
+    );
   }
 
   start(sink: ProviderSink): void {
-    this.sink = sink;
+    this.services.start(sink);
     this.connection.start();
   }
 
-  /** Loads `service`; while etcd is known to be down a first query does not wait for the read's timeout. */
   ensure(service: string): Promise<EnsureResult> {
-    let watch = this.services.get(service);
-    if (!watch) {
-      const prefixes = (listener: PrefixListener) => this.settings.templates.map((template) => new PrefixWatch(prefixOf(template, service), this.context, listener));
-      watch = new ServiceWatch(service, prefixes, (providers) => this.sink?.replace(service, providers));
-      this.services.set(service, watch);
-      watch.start();
-    }
-    if (!watch.loaded && this.connection.outage) return Promise.resolve('unavailable');
-    return watch.ensure();
+    return this.services.ensure(service);
   }
 
   /** A keys-only range over the part of each template before `{service}`, then watched. */
@@ -62,30 +55,16 @@ export class EtcdSource implements Source {
   }
 
   release(service: string): void {
-    const watch = this.services.get(service);
-    if (!watch) return;
-    this.services.delete(service);
-    void watch.close();
-    this.sink?.replace(service, []);
+    this.services.release(service);
   }
 
   status(): SourceStatus {
-    const { stats } = this.context;
-    return {
-      state: this.connection.state,
-      detail: this.connection.detail,
-      watchedServices: this.services.size,
-      watchEvents: stats.watchEvents,
-      decodeFailures: stats.decodeFailures,
-      lastSync: stats.lastSync,
-      synced: [...this.services.values()].every((watch) => watch.loaded),
-    };
+    return this.services.status(this.context.stats);
   }
 
   async stop(): Promise<void> {
     this.connection.stop();
-    const closing = Promise.all([...this.services.values()].map((watch) => watch.close()).concat(this.listing?.close() ?? []));
-    this.services.clear();
+    const closing = Promise.all([this.services.close(), this.listing?.close()]);
     await Promise.race([closing, sleep(STOP_GRACE_MS)]);
     this.client.close();
   }

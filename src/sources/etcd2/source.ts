@@ -3,7 +3,7 @@ import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../reg
 import { RECONNECT } from '../../clients/etcd.js';
 import { Connection } from '../etcd/connection.js';
 import type { PrefixListener } from '../etcd/prefix-watch.js';
-import { ServiceWatch } from '../etcd/service-watch.js';
+import { ServiceWatches } from '../etcd/service-watch.js';
 import { Etcd2Client } from '../../clients/etcd2.js';
 import { DirectoryWatch, type DirectoryWatchContext } from './directory-watch.js';
 import { Etcd2ServiceListing } from './service-listing.js';
@@ -22,10 +22,9 @@ const RENEW_MS = 30_000;
  * releases it. Each directory holds one long poll, so one HTTP connection, open at a time.
  */
 export class Etcd2Source implements Source {
-  private readonly services = new Map<string, ServiceWatch>();
+  private readonly services: ServiceWatches;
   private readonly connection: Connection;
   private readonly context: DirectoryWatchContext;
-  private sink?: ProviderSink;
   private listing?: Etcd2ServiceListing;
 
   constructor(
@@ -36,24 +35,18 @@ export class Etcd2Source implements Source {
     const client = new Etcd2Client(settings.endpoints.map((endpoint) => endpoint.replace(/\/+$/, '')));
     this.connection = new Connection(settings.endpoints.join(','), () => client.probe(), RECONNECT, log);
     this.context = { client, connection: this.connection, retry: RECONNECT, renewMs: options.renewMs ?? RENEW_MS, log, stats: { watchEvents: 0, decodeFailures: 0 } };
+    this.services = new ServiceWatches(this.connection, (service) => (listener: PrefixListener) =>
+      settings.templates.map((template) => new DirectoryWatch(directoryOf(template, service), this.context, listener)),
+    );
   }
 
   start(sink: ProviderSink): void {
-    this.sink = sink;
+    this.services.start(sink);
     this.connection.start();
   }
 
-  /** Loads `service`; while etcd is known to be down a first query does not wait for the read's timeout. */
   ensure(service: string): Promise<EnsureResult> {
-    let watch = this.services.get(service);
-    if (!watch) {
-      const directories = (listener: PrefixListener) => this.settings.templates.map((template) => new DirectoryWatch(directoryOf(template, service), this.context, listener));
-      watch = new ServiceWatch(service, directories, (providers) => this.sink?.replace(service, providers));
-      this.services.set(service, watch);
-      watch.start();
-    }
-    if (!watch.loaded && this.connection.outage) return Promise.resolve('unavailable');
-    return watch.ensure();
+    return this.services.ensure(service);
   }
 
   /** `--preload`: every service with a key below its directory, followed by one long poll per template root. */
@@ -63,31 +56,17 @@ export class Etcd2Source implements Source {
   }
 
   release(service: string): void {
-    const watch = this.services.get(service);
-    if (!watch) return;
-    this.services.delete(service);
-    void watch.close();
-    this.sink?.replace(service, []);
+    this.services.release(service);
   }
 
   status(): SourceStatus {
-    const { stats } = this.context;
-    return {
-      state: this.connection.state,
-      detail: this.connection.detail,
-      watchedServices: this.services.size,
-      watchEvents: stats.watchEvents,
-      decodeFailures: stats.decodeFailures,
-      lastSync: stats.lastSync,
-      synced: [...this.services.values()].every((watch) => watch.loaded),
-    };
+    return this.services.status(this.context.stats);
   }
 
   async stop(): Promise<void> {
     this.connection.stop();
     this.listing?.close();
-    await Promise.all([...this.services.values()].map((watch) => watch.close()));
-    this.services.clear();
+    await this.services.close();
   }
 }
 
