@@ -13,6 +13,9 @@ export type ZoneName =
   | { kind: 'empty' }
   | { kind: 'none' };
 
+/** The forms that name a service's providers: what the answer steps filter for. */
+export type ServiceForm = Extract<ZoneName, { service: string }>;
+
 const NONE: ZoneName = { kind: 'none' };
 const EMPTY: ZoneName = { kind: 'empty' };
 

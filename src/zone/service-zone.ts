@@ -6,8 +6,9 @@ import { healthStep } from '../health/filter.js';
 import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ProviderView } from '../registry/view.js';
+import { runSteps, tagStep, type AnswerStep, type ProviderFilter } from './answer-step.js';
 import type { HostAddresses } from './host-addresses.js';
-import { addressToHex, classify, reverseAddress, type ZoneName } from './names.js';
+import { addressToHex, classify, reverseAddress, type ServiceForm, type ZoneName } from './names.js';
 import { reverseDependency, type ReverseIndex } from './reverse-index.js';
 import { rendezvous } from './subset.js';
 
@@ -29,6 +30,21 @@ export interface ZoneResult {
   rotates: boolean;
 }
 
+/**
+ * What `answerNow` did for one name, filled in only when the caller passes one (explain): the
+ * same call that answers queries records its decisions, so the explanation cannot drift.
+ */
+export interface ZoneTrace {
+  /** What the name is under the domain; undefined for a reverse name (or a name outside it). */
+  form?: ZoneName;
+  /** The service's providers (of the asked endpoint), before any step. */
+  providers?: readonly Provider[];
+  /** Each answer step in order, then for A and AAAA `address` and, with `--max-answers`, `subset`. */
+  steps: AnswerStep[];
+  /** The answer's TTL, and the provider whose own TTL lowered it below `--ttl`. */
+  ttl?: { seconds: number; negative: boolean; provider?: Provider };
+}
+
 /** What the apex's answers depend on: invalidated when the zone's serial changes (zone transfers). */
 export const ZONE_APEX = '@';
 
@@ -37,6 +53,8 @@ export class ServiceZone {
   private readonly startSerial = Math.floor(Date.now() / 1000);
   /** Hostname -> services whose answers used its addresses. */
   private readonly hostUsers = new Map<string, Set<string>>();
+  /** What a service's providers pass through, in order, before an answer is made of them. */
+  private readonly steps: readonly ProviderFilter[] = [tagStep, healthStep];
 
   constructor(
     readonly options: ServiceZoneOptions,
@@ -77,23 +95,32 @@ export class ServiceZone {
    * The answer from what is loaded now. Synchronous, so a caller that caches it has read the
    * providers and stored the answer with no registry change in between.
    */
-  answerNow(name: string, type: number, loadResult: EnsureResult = 'ready', subset?: readonly string[]): ZoneResult {
+  answerNow(name: string, type: number, loadResult: EnsureResult = 'ready', subset?: readonly string[], trace?: ZoneTrace): ZoneResult {
     const form = classify(name, this.options.domain);
+    if (trace) trace.form = form;
     if (!form) return this.reverseName(name, type);
-    if (form.kind === 'none') return this.negative(Rcode.NXDOMAIN, []);
-    if (form.kind === 'empty') return this.negative(Rcode.NOERROR, []);
+    if (form.kind === 'none') return this.negative(Rcode.NXDOMAIN, [], trace);
+    if (form.kind === 'empty') return this.negative(Rcode.NOERROR, [], trace);
     if (form.kind === 'apex') return this.apex(name, type);
     if (form.kind === 'addr') return this.addr(name, type, form.address);
     const service = form.service;
     if (loadResult === 'unavailable' && this.registry.providers(service).length === 0) {
       return { answer: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [] }, services: [], rotates: false };
     }
-    const providers = healthStep(select(this.registry.providers(service), form)).kept;
-    if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service]);
-    const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers, subset);
-    if (!answer.answer.length) return this.negative(Rcode.NOERROR, [service]);
+    const providers = this.filter(form, trace);
+    if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service], trace);
+    const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers, subset, trace);
+    if (!answer.answer.length) return this.negative(Rcode.NOERROR, [service], trace);
     answer.errors = this.staleErrors(service, providers);
+    if (trace) trace.ttl = { seconds: answerTtl(this.options.ttl, providers), negative: false, provider: lowestTtl(this.options.ttl, providers) };
     return { answer, services: [service], rotates: true };
+  }
+
+  /** The providers a service name is answered with: those of its endpoint, through every answer step. */
+  private filter(form: ServiceForm, trace?: ZoneTrace): readonly Provider[] {
+    const registered = forEndpoint(this.registry.providers(form.service), form);
+    if (trace) trace.providers = registered;
+    return runSteps(this.steps, registered, form, trace?.steps);
   }
 
   /**
@@ -143,19 +170,20 @@ export class ServiceZone {
     const form = family && classify(name, this.options.domain);
     if (!form || form.kind !== 'service' || !this.registry.loaded(form.service)) return undefined;
     const weights = new Map<string, number>();
-    for (const provider of healthStep(select(this.registry.providers(form.service), form)).kept) {
+    for (const provider of this.filter(form)) {
       for (const address of this.addressesOf(provider.host, family!)) weights.set(address, (weights.get(address) ?? 0) + provider.weight);
     }
     if (weights.size <= this.options.maxAnswers) return undefined;
     return rendezvous(network, [...weights].map(([address, weight]) => ({ address, weight })), this.options.maxAnswers);
   }
 
-  private records(name: string, type: number, providers: readonly Provider[], subset?: readonly string[]): ZoneAnswer {
+  private records(name: string, type: number, providers: readonly Provider[], subset?: readonly string[], trace?: ZoneTrace): ZoneAnswer {
     const answer: ResourceRecord[] = [];
     let additional: ResourceRecord[] = [];
-    const chosen = (records: ResourceRecord[]) => (subset ? records.filter((rr) => 'address' in rr && subset.includes(rr.address)) : records);
-    if (type === RRType.A || type === RRType.ANY) answer.push(...chosen(this.addressRecords(name, providers, 'A')));
-    if (type === RRType.AAAA || type === RRType.ANY) answer.push(...chosen(this.addressRecords(name, providers, 'AAAA')));
+    // An ANY answer holds both families: a provider without one of them is not left out of it.
+    const steps = type === RRType.ANY ? undefined : trace?.steps;
+    if (type === RRType.A || type === RRType.ANY) answer.push(...this.addressRecords(name, providers, 'A', subset, steps));
+    if (type === RRType.AAAA || type === RRType.ANY) answer.push(...this.addressRecords(name, providers, 'AAAA', subset, steps));
     if (type === RRType.SRV || type === RRType.ANY) {
       const srv = this.srvRecords(name, providers);
       answer.push(...srv.answer);
@@ -169,11 +197,40 @@ export class ServiceZone {
     return { rcode: Rcode.NOERROR, authority: [], ...srv };
   }
 
-  private addressRecords(name: string, providers: readonly Provider[], type: 'A' | 'AAAA'): ResourceRecord[] {
+  /**
+   * The A or AAAA records of `providers`; with `subset`, only its addresses. With `trace`, two
+   * steps say which providers had no such address and which the client's network did not get.
+   */
+  private addressRecords(name: string, providers: readonly Provider[], type: 'A' | 'AAAA', subset?: readonly string[], trace?: AnswerStep[]): ResourceRecord[] {
     const ttl = answerTtl(this.options.ttl, providers);
     const addresses = new Set<string>();
-    for (const provider of providers) for (const address of this.addressesOf(provider.host, type)) addresses.add(address);
+    const none: AnswerStep['removed'] = [];
+    const notChosen: AnswerStep['removed'] = [];
+    for (const provider of providers) {
+      const own = this.addressesOf(provider.host, type);
+      const chosen = subset ? own.filter((address) => subset.includes(address)) : own;
+      for (const address of chosen) addresses.add(address);
+      if (!trace) continue;
+      if (!own.length) none.push({ provider, why: this.noAddressWhy(provider.host, type) });
+      else if (!chosen.length) notChosen.push({ provider, why: `not among the ${plural(subset!.length, `${type} address`)} the client's network gets` });
+    }
+    if (trace) {
+      const withAddress = keptStep('address', providers, none);
+      trace.push(withAddress);
+      if (this.options.maxAnswers) trace.push(keptStep('subset', withAddress.kept, notChosen, this.subsetNote(type, subset)));
+    }
     return [...addresses].map((address) => ({ name, ttl, type, address }));
+  }
+
+  private noAddressWhy(host: string, type: 'A' | 'AAAA'): string {
+    if (isIP(host)) return `registered by an IPv${isIP(host)} address: no ${type} record`;
+    return this.hosts.get(host) ? `its hostname ${host} has no ${type} address` : `its hostname ${host} has not resolved (yet)`;
+  }
+
+  private subsetNote(type: 'A' | 'AAAA', subset?: readonly string[]): string {
+    const limit = this.options.maxAnswers;
+    if (!subset) return `no more than ${plural(limit, `${type} address`)} (--max-answers ${limit}): every one is answered`;
+    return `--max-answers ${limit}: the client's network gets ${subset.join(', ')}, chosen by weighted rendezvous hashing`;
   }
 
   private srvRecords(name: string, providers: readonly Provider[]): { answer: ResourceRecord[]; additional: ResourceRecord[] } {
@@ -208,7 +265,8 @@ export class ServiceZone {
   }
 
   /** NXDOMAIN or NODATA, with the SOA that tells resolvers how long to remember it (RFC 2308). */
-  private negative(rcode: number, services: string[]): ZoneResult {
+  private negative(rcode: number, services: string[], trace?: ZoneTrace): ZoneResult {
+    if (trace) trace.ttl = { seconds: this.options.ttl, negative: true };
     const soa = this.soa(this.options.domain);
     return { answer: { rcode, answer: [], authority: [soa], additional: [] }, services, rotates: false };
   }
@@ -269,15 +327,30 @@ export class ServiceZone {
   }
 }
 
-function select(providers: readonly Provider[], form: Extract<ZoneName, { service: string }>): Provider[] {
+/** The providers of the endpoint a name asks for: `_<endpoint>._tcp.<svc>`, or the main one. */
+function forEndpoint(providers: readonly Provider[], form: ServiceForm): readonly Provider[] {
   const endpoint = form.kind === 'srv' ? form.endpoint : undefined;
-  const tags = form.tags ?? [];
-  return providers.filter((p) => p.endpoint === endpoint && tags.every((tag) => p.tags.includes(tag)));
+  return providers.every((p) => p.endpoint === endpoint) ? providers : providers.filter((p) => p.endpoint === endpoint);
+}
+
+/** A step that removed `removed` of `providers` and kept the rest. */
+function keptStep(step: string, providers: readonly Provider[], removed: AnswerStep['removed'], note?: string): AnswerStep {
+  const gone = new Set(removed.map((r) => r.provider));
+  return { step, kept: providers.filter((p) => !gone.has(p)), removed, ...(note ? { note } : {}) };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : noun.endsWith('s') ? 'es' : 's'}`;
 }
 
 /** Our TTL, lowered by the smallest TTL a provider's own data asks for. */
 function answerTtl(ttl: number, providers: readonly Provider[]): number {
-  let result = ttl;
-  for (const provider of providers) if (provider.ttl !== undefined && provider.ttl < result) result = provider.ttl;
-  return result;
+  return lowestTtl(ttl, providers)?.ttl ?? ttl;
+}
+
+/** The provider whose own TTL is the smallest below `ttl`, if any. */
+function lowestTtl(ttl: number, providers: readonly Provider[]): Provider | undefined {
+  let lowest: Provider | undefined;
+  for (const provider of providers) if (provider.ttl !== undefined && provider.ttl < (lowest?.ttl ?? ttl)) lowest = provider;
+  return lowest;
 }

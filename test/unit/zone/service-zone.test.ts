@@ -7,7 +7,7 @@ import type { EnsureResult } from '../../../src/registry/source.js';
 import type { ProviderView } from '../../../src/registry/view.js';
 import { HostAddresses, type AddressLookup } from '../../../src/zone/host-addresses.js';
 import { ReverseIndex } from '../../../src/zone/reverse-index.js';
-import { ServiceZone } from '../../../src/zone/service-zone.js';
+import { ServiceZone, type ZoneTrace } from '../../../src/zone/service-zone.js';
 
 function provider(host: string, port: number, extra: Partial<Provider> = {}): Provider {
   return { host, port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin: 'test', source: 'test', ...extra };
@@ -35,10 +35,10 @@ const lookup: AddressLookup = async (name, type) => {
   return { addresses: type === 'A' ? entry.v4 : entry.v6, ttl: 60 };
 };
 
-function zone(services: Record<string, Provider[]>, unavailable: string[] = [], disconnected: string[] = []): ServiceZone {
+function zone(services: Record<string, Provider[]>, unavailable: string[] = [], disconnected: string[] = [], maxAnswers = 0): ServiceZone {
   const hosts = new HostAddresses(lookup, { failureTtlMs: 1000, minTtlMs: 1000, maxTtlMs: 60_000, idleMs: 60_000 });
   const registry = view(services, unavailable, disconnected);
-  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500, maxAnswers: 0 }, registry, hosts, new ReverseIndex(registry));
+  return new ServiceZone({ domain: 'service.local', ttl: 5, hostWaitMs: 500, maxAnswers }, registry, hosts, new ReverseIndex(registry));
 }
 
 const services = {
@@ -178,5 +178,56 @@ describe('ServiceZone Extended DNS Errors', () => {
   it('none when every provider in the answer comes from a connected source', async () => {
     assert.equal((await z.answer('canary.api.service.local', RRType.A)).answer.errors, undefined);
     assert.equal((await zone(mixed).answer('api.service.local', RRType.A)).answer.errors, undefined);
+  });
+});
+
+describe('ServiceZone traces (what explain reports)', () => {
+  const traced = {
+    api: [
+      provider('10.0.0.1', 80, { tags: ['canary'] }),
+      provider('10.0.0.2', 80, { tags: ['canary'], weight: 3 }),
+      provider('10.0.0.3', 80, { tags: ['canary'], unhealthy: 'tcp check failed 3 times in a row' }),
+      provider('10.0.0.4', 80),
+      provider('fd00::5', 80, { tags: ['canary'] }),
+      provider('10.0.0.6', 80, { tags: ['canary'], ttl: 2 }),
+    ],
+  };
+  const removed = (trace: ZoneTrace, step: string) => trace.steps.find((s) => s.step === step)?.removed.map((r) => [r.provider.host, r.why]);
+
+  it('each step in order with the providers it removed and why, the subset the client got, and the TTL a provider lowered', async () => {
+    const z = zone(traced, [], [], 1);
+    const subset = z.subsetFor('canary.api.service.local', RRType.A, '192.0.2.0/24')!;
+    assert.equal(subset.length, 1);
+    const trace: ZoneTrace = { steps: [] };
+    const result = z.answerNow('canary.api.service.local', RRType.A, 'ready', subset, trace);
+    assert.deepEqual(data(result.answer.answer), [`A ${subset[0]}`]);
+    assert.deepEqual(trace.form, { kind: 'service', service: 'api', tags: ['canary'] });
+    assert.equal(trace.providers?.length, 6);
+    assert.deepEqual(trace.steps.map((s) => s.step), ['tag', 'health', 'address', 'subset']);
+    assert.deepEqual(removed(trace, 'tag'), [['10.0.0.4', 'does not carry the tag canary']]);
+    assert.deepEqual(removed(trace, 'health'), [['10.0.0.3', 'tcp check failed 3 times in a row']]);
+    assert.deepEqual(removed(trace, 'address'), [['fd00::5', 'registered by an IPv6 address: no A record']]);
+    const notChosen = ['10.0.0.1', '10.0.0.2', '10.0.0.6'].filter((a) => a !== subset[0]);
+    assert.deepEqual(removed(trace, 'subset'), notChosen.map((host) => [host, "not among the 1 A address the client's network gets"]));
+    assert.match(trace.steps[3].note!, new RegExp(`--max-answers 1: the client's network gets ${subset[0]}`));
+    assert.equal(trace.ttl?.seconds, 2);
+    assert.equal(trace.ttl?.provider?.host, '10.0.0.6');
+  });
+
+  it('a tag nobody carries: NXDOMAIN, every provider removed by the tag step, the negative TTL', async () => {
+    const trace: ZoneTrace = { steps: [] };
+    const result = zone(traced).answerNow('blue.green.api.service.local', RRType.A, 'ready', undefined, trace);
+    assert.equal(result.answer.rcode, 3);
+    assert.deepEqual(removed(trace, 'tag')?.[0], ['10.0.0.1', 'does not carry the tags blue, green']);
+    assert.deepEqual(trace.ttl, { seconds: 5, negative: true });
+  });
+
+  it('answers the same with and without a trace', async () => {
+    const z = zone(services);
+    for (const [name, type] of [['canary.api.service.local', RRType.A], ['api.service.local', RRType.ANY], ['_http._tcp.sets.service.local', RRType.SRV]] as const) {
+      const plain = z.answerNow(name, type);
+      const traced = z.answerNow(name, type, 'ready', undefined, { steps: [] });
+      assert.deepEqual(traced, plain, name);
+    }
   });
 });
