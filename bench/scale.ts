@@ -45,7 +45,7 @@ export const scale: Benchmark = {
       try {
         rows.push([backend.name, populateSeconds, ...(await measure(backend))]);
         // A preload that never gets ready (a busy machine) is reported, not allowed to lose the other rows.
-        preloadRows.push([backend.name, ...(await measurePreload(backend).catch((error: Error) => [`not ready: ${error.message.split('\n')[0]}`, '', '', '', '']))]);
+        preloadRows.push([backend.name, ...(await measurePreload(backend).catch((error: Error) => [`not ready: ${error.message.split('\n')[0]}`, '', '', '', '', '']))]);
         memoryRows.push(...(await memoryByStructure(backend)));
       } finally {
         await backend.close();
@@ -57,8 +57,8 @@ export const scale: Benchmark = {
         rows,
       ),
     );
-    console.log(`\nWith --preload: start to /readyz 200, then the first query of every service (64 in flight).\n`);
-    console.log(table(['registry', 'ready after s', 'first queries s', 'first query p50 ms', 'first query p99 ms', 'RSS MiB'], preloadRows));
+    console.log(`\nWith --preload: start to /readyz 200, then the first query of every service (64 in flight); cache hits / misses from /metrics after them.\n`);
+    console.log(table(['registry', 'ready after s', 'first queries s', 'first query p50 ms', 'first query p99 ms', 'cache hits / misses', 'RSS MiB'], preloadRows));
     console.log(`\nMemory by structure (bench/memory-probe.ts, one process, --expose-gc, ${SERVICES} x ${PROVIDERS}).\n`);
     console.log(table(['registry', 'structure', 'heap MiB', 'RSS MiB', 'heap bytes per provider'], memoryRows));
   },
@@ -74,11 +74,15 @@ async function measurePreload(backend: Backend): Promise<(string | number)[]> {
     const readySeconds = ((performance.now() - started) / 1000).toFixed(1);
     const queriesStarted = performance.now();
     const firstQuery = await loadAll(client);
+    const queriesSeconds = ((performance.now() - queriesStarted) / 1000).toFixed(1);
+    const metrics = await (await fetch(`http://${bridge.http}/metrics`)).text();
+    const counter = (name: string) => Number(new RegExp(`^dnsbridge_${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     return [
       readySeconds,
-      ((performance.now() - queriesStarted) / 1000).toFixed(1),
+      queriesSeconds,
       percentile(firstQuery, 50).toFixed(1),
       percentile(firstQuery, 99).toFixed(1),
+      `${counter('cache_hits_total')} / ${counter('cache_misses_total')}`,
       Math.round(await rssMiB(bridge.child.pid!)),
     ];
   } finally {
@@ -92,7 +96,7 @@ const PROBE = fileURLToPath(new URL('./memory-probe.js', import.meta.url));
 /** Runs the memory probe against the backend and turns its steps into per-structure rows. */
 async function memoryByStructure(backend: Backend): Promise<(string | number)[][]> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', PROBE, ...backend.probe, String(SERVICES)], { maxBuffer: 1 << 20 });
-  const { steps, cached } = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
+  const { steps, cached, firstAnswers } = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
   type Step = { heap: number; rss: number };
   const at = steps as Record<string, Step>;
   const delta = (from: string, to: string) => ({ heap: at[to].heap - at[from].heap, rss: at[to].rss - at[from].rss });
@@ -106,12 +110,16 @@ async function memoryByStructure(backend: Backend): Promise<(string | number)[][
     row('source mirror and registry view (loaded source minus its client watches)', { heap: loaded.heap - client.heap, rss: loaded.rss - client.rss }),
     row('a plain copy of every Provider record', delta('sourceLoaded', 'providerCopies')),
     row(`cached answers (${cached}, one SRV per service)`, delta('sourceLoaded', 'answersCached')),
+    row(`--preload's first answers (${firstAnswers}: A, AAAA, SRV with and without EDNS)`, delta('answersCached', 'firstAnswers')),
   ];
 }
 
 interface ProbeResult {
-  steps: Record<'start' | 'clientWatches' | 'afterClient' | 'sourceLoaded' | 'providerCopies' | 'answersCached', { heap: number; rss: number }> & { libraryWatches?: { heap: number; rss: number } };
+  steps: Record<'start' | 'clientWatches' | 'afterClient' | 'sourceLoaded' | 'providerCopies' | 'answersCached' | 'firstAnswers', { heap: number; rss: number }> & {
+    libraryWatches?: { heap: number; rss: number };
+  };
   cached: number;
+  firstAnswers: number;
 }
 
 async function measure(backend: Backend): Promise<(string | number)[]> {

@@ -25,6 +25,8 @@ export interface DnsPath {
   metrics: Metrics;
   udp: UdpListener;
   tcp: TcpListener;
+  /** Encodes a loaded service's first answers before its first query (`QueryHandler.warm`). */
+  warm(service: string): Promise<void>;
   /** `exclusive: false` lets cluster workers share the primary's sockets. */
   listen(exclusive: boolean): Promise<void>;
   /**
@@ -89,6 +91,7 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger, s
     metrics,
     udp,
     tcp,
+    warm: (service) => handler.warm(service),
     async listen(exclusive) {
       await udp.listen(config.listen, exclusive);
       await tcp.listen(config.listen, exclusive);

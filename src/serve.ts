@@ -60,6 +60,7 @@ export async function startBridge(config: Config, log: Logger, sources?: SourceI
     dns.udp.transfers = dns.tcp.transfers = transfers.responder;
     transfers.versions.onVersion(() => dns.cache.invalidate(ZONE_APEX));
   }
+  registry.warmWith((service) => dns.warm(service));
   const sourceSet = new SourceSet(registry, config, log);
   dns.metrics.watchSources(registry);
   const health = startHealthChecks(registry, config, log, dns.metrics.registry);

@@ -13,12 +13,20 @@ export interface WorkerChannel {
  */
 export class WorkerHub {
   private readonly workers = new Set<WorkerChannel>();
+  /** Services whose first answers the workers encoded ahead (`warm`): a worker started later encodes them too. */
+  private readonly warmed = new Set<string>();
+  /** `warm` calls waiting for workers' replies, by id. */
+  private readonly warming = new Map<number, { waitingFor: Set<WorkerChannel>; done: () => void }>();
+  private nextWarm = 0;
 
   constructor(private readonly registry: Registry) {
     registry.onChange((service) =>
       this.broadcast({ kind: 'dnsbridge:change', service, providers: registry.providers(service), stale: registry.staleSources(service) }),
     );
-    registry.onRelease((service) => this.broadcast({ kind: 'dnsbridge:release', service }));
+    registry.onRelease((service) => {
+      this.warmed.delete(service);
+      this.broadcast({ kind: 'dnsbridge:release', service });
+    });
   }
 
   add(worker: WorkerChannel): void {
@@ -28,8 +36,25 @@ export class WorkerHub {
     });
   }
 
+  /** A worker that started listening after the preload (a restarted one) encodes what the others did. */
+  listening(worker: WorkerChannel): void {
+    for (const service of this.warmed) worker.send(this.warmMessage(-1, service));
+  }
+
   remove(worker: WorkerChannel): void {
     this.workers.delete(worker);
+    for (const id of this.warming.keys()) this.warmedBy(worker, id);
+  }
+
+  /** Has every worker encode the loaded `service`'s first answers; resolves once each did (or left). */
+  warm(service: string): Promise<void> {
+    this.warmed.add(service);
+    if (!this.workers.size) return Promise.resolve();
+    const id = this.nextWarm++;
+    return new Promise((done) => {
+      this.warming.set(id, { waitingFor: new Set(this.workers), done });
+      for (const worker of this.workers) worker.send(this.warmMessage(id, service));
+    });
   }
 
   broadcast(message: PrimaryMessage): void {
@@ -37,6 +62,10 @@ export class WorkerHub {
   }
 
   private async receive(worker: WorkerChannel, message: WorkerMessage): Promise<void> {
+    if (message.kind === 'dnsbridge:warmed') {
+      this.warmedBy(worker, message.id);
+      return;
+    }
     if (message.kind === 'dnsbridge:touch') {
       for (const service of message.services) this.registry.touch(service);
       return;
@@ -46,5 +75,16 @@ export class WorkerHub {
       const { service } = message;
       worker.send({ kind: 'dnsbridge:ensured', id: message.id, result, providers: this.registry.providers(service), stale: this.registry.staleSources(service) });
     }
+  }
+
+  private warmMessage(id: number, service: string): PrimaryMessage {
+    return { kind: 'dnsbridge:warm', id, service, providers: this.registry.providers(service), stale: this.registry.staleSources(service) };
+  }
+
+  private warmedBy(worker: WorkerChannel, id: number): void {
+    const waiting = this.warming.get(id);
+    if (!waiting?.waitingFor.delete(worker) || waiting.waitingFor.size) return;
+    this.warming.delete(id);
+    waiting.done();
   }
 }

@@ -4,18 +4,21 @@ import type { EnsureResult } from '../registry/source.js';
 /** What a DNS worker asks of the primary, which runs the sources. */
 export type WorkerMessage =
   | { kind: 'dnsbridge:ensure'; id: number; service: string }
-  | { kind: 'dnsbridge:touch'; services: string[] };
+  | { kind: 'dnsbridge:touch'; services: string[] }
+  | { kind: 'dnsbridge:warmed'; id: number };
 
 /** What the primary tells its workers. */
 export type PrimaryMessage =
   | { kind: 'dnsbridge:ensured'; id: number; result: EnsureResult; providers: readonly Provider[]; stale: readonly string[] }
   | { kind: 'dnsbridge:change'; service: string; providers: readonly Provider[]; stale: readonly string[] }
   | { kind: 'dnsbridge:release'; service: string }
+  /** A preloaded service, loaded: encode its first answers, then reply `warmed` with the same id. */
+  | { kind: 'dnsbridge:warm'; id: number; service: string; providers: readonly Provider[]; stale: readonly string[] }
   | { kind: 'dnsbridge:reload' };
 
 export function isWorkerMessage(message: unknown): message is WorkerMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === 'dnsbridge:ensure' || kind === 'dnsbridge:touch';
+  return kind === 'dnsbridge:ensure' || kind === 'dnsbridge:touch' || kind === 'dnsbridge:warmed';
 }
 
 export function isPrimaryMessage(message: unknown): message is PrimaryMessage {

@@ -43,6 +43,13 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
   const sourceSet = new SourceSet(registry, config, log);
   let current = config;
   let stopping = false;
+  // A preload's first answers are encoded in every worker, once they all listen.
+  let listening!: () => void;
+  const workersListening = new Promise<void>((resolve) => (listening = resolve));
+  registry.warmWith(async (service) => {
+    await workersListening;
+    await hub.warm(service);
+  });
   registry.start();
 
   const fork = (): Promise<Worker> => {
@@ -57,9 +64,16 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
       if (Date.now() - started < MIN_WORKER_LIFE_MS) process.exit(typeof code === 'number' && code !== 0 ? code : 1);
       void fork();
     });
-    return new Promise((resolve) => worker.on('message', (m: { kind?: string }) => m?.kind === 'dnsbridge:listening' && resolve(worker)));
+    return new Promise((resolve) =>
+      worker.on('message', (m: { kind?: string }) => {
+        if (m?.kind !== 'dnsbridge:listening') return;
+        hub.listening(channel);
+        resolve(worker);
+      }),
+    );
   };
   await Promise.all(Array.from({ length: workers }, fork));
+  listening();
   log.info({ listen: config.listen, domain: config.domain, workers, sources: registry.sources.map((s) => s.name) }, 'dnsbridge listening');
   const metricsText = async () => {
     const [summed, own] = await Promise.all([aggregator.clusterMetrics(), sourceMetrics.metrics()]);

@@ -21,6 +21,7 @@ export class ReplicaView implements ProviderView {
   private readonly waiting = new Map<number, { service: string; resolve: (result: EnsureResult) => void }>();
   private readonly listeners: ((service: string) => void)[] = [];
   private touched = new Set<string>();
+  private warmer: (service: string) => Promise<void> = async () => {};
   private nextId = 0;
   private readonly flusher: NodeJS.Timeout;
 
@@ -63,6 +64,11 @@ export class ReplicaView implements ProviderView {
     this.listeners.push(listener);
   }
 
+  /** How this worker encodes a preloaded service's first answers when the primary says it is loaded. */
+  warmWith(warmer: (service: string) => Promise<void>): void {
+    this.warmer = warmer;
+  }
+
   stop(): void {
     clearInterval(this.flusher);
   }
@@ -81,6 +87,13 @@ export class ReplicaView implements ProviderView {
       }
       case 'dnsbridge:change':
         this.store(message.service, message.providers, message.stale);
+        return;
+      case 'dnsbridge:warm':
+        this.store(message.service, message.providers, message.stale);
+        this.ready.add(message.service);
+        void this.warmer(message.service)
+          .catch(() => undefined)
+          .then(() => message.id >= 0 && this.channel.send({ kind: 'dnsbridge:warmed', id: message.id }));
         return;
       case 'dnsbridge:release':
         this.ready.delete(message.service);

@@ -13,6 +13,7 @@ export async function startWorker(config: Config, log: Logger): Promise<DnsPath>
     onMessage: (listener) => process.on('message', (message) => isPrimaryMessage(message) && listener(message as PrimaryMessage)),
   });
   const dns = createDnsPath(config, view, log);
+  view.warmWith((service) => dns.warm(service));
   // The primary's /metrics sums every worker's registry. Constructing an AggregatorRegistry is
   // what makes prom-client answer the primary's requests in a worker; setRegistries alone does not.
   AggregatorRegistry.setRegistries([dns.metrics.registry]);

@@ -6,7 +6,7 @@ export interface PreloadStatus {
   listed: number;
   /** Of those, loaded. */
   loaded: number;
-  /** True once a complete listing was read and every service in it loaded at least once. */
+  /** True once a complete listing was read and every service in it loaded (and its first answers encoded) at least once. */
   done: boolean;
 }
 
@@ -15,6 +15,8 @@ export interface PreloadTarget {
   ensure(service: string): Promise<EnsureResult>;
   /** Keeps `service` watched while it is listed, however long nobody asks for it. */
   pin(service: string, pinned: boolean): void;
+  /** Encodes the loaded `service`'s first answers in every DNS cache, so its first query is a hit. */
+  warm(service: string): Promise<void>;
 }
 
 /** Services loaded at once: enough to keep a registry busy, few enough not to queue a query behind thousands. */
@@ -24,7 +26,7 @@ const RETRY_MS = 500;
 
 /**
  * Follows one source's service listing (`followServices`) and loads every listed service, so a
- * service registered later is loaded, watched and answerable before its first query.
+ * service registered later is loaded, watched and answered from the cache at its first query.
  */
 export class Preloader {
   private listed = new Set<string>();
@@ -81,10 +83,12 @@ export class Preloader {
     }
   }
 
-  private settled(service: string, result: EnsureResult): void {
+  private async settled(service: string, result: EnsureResult): Promise<void> {
+    if (result === 'ready') {
+      await this.target.warm(service);
+      this.loaded.add(service);
+    } else this.retryLater(service);
     this.inFlight--;
-    if (result === 'ready') this.loaded.add(service);
-    else this.retryLater(service);
     this.pump();
   }
 

@@ -46,6 +46,7 @@ export class Registry implements ProviderView {
   private readonly releaseListeners: ChangeListener[] = [];
   private readonly watchListeners: ChangeListener[] = [];
   private overlay?: ProviderOverlay;
+  private warmer: (service: string) => Promise<void> = async () => {};
   private readonly now: () => number;
   private sweeper?: NodeJS.Timeout;
   private stateWatch?: NodeJS.Timeout;
@@ -125,6 +126,15 @@ export class Registry implements ProviderView {
     this.overlay = overlay;
   }
 
+  /**
+   * How a preloaded service's first answers get encoded before its first query: the DNS path's
+   * cache (one process) or every worker's (`--workers`). A preload counts a service loaded, and
+   * `/readyz` waits, until this resolves. Set before `start`.
+   */
+  warmWith(warmer: (service: string) => Promise<void>): void {
+    this.warmer = warmer;
+  }
+
   /** Merges `service` again through the overlay and tells the listeners, as a source's change does. */
   refresh(service: string): void {
     this.merge(service);
@@ -201,6 +211,8 @@ export class Registry implements ProviderView {
     const preloader = new Preloader(source.followServices.bind(source), {
       ensure: (service) => this.ensure(service),
       pin: (service, pinned) => this.pin(service, pinned),
+      // A failure to encode ahead is not a failure to load: the first query encodes it.
+      warm: (service) => this.warmer(service).catch(() => undefined),
     });
     this.preloaders.set(instance, preloader);
     preloader.start();

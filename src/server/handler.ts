@@ -1,5 +1,6 @@
 import { AnswerCache, cachedAnswer, replyFromCache, type CachedAnswer, type StaleAnswer } from '../cache/answer-cache.js';
 import { answerForm, cacheKey, formQuery, type AnswerForm } from '../cache/answer-form.js';
+import { firstQuestions } from '../cache/first-questions.js';
 import { Flag, HEADER_SIZE, MAX_TCP_SIZE, Rcode, RRClass } from '../dns/constants.js';
 import { EdeCode, type ExtendedError } from '../dns/ede.js';
 import { cacheSeconds } from '../dns/inspect.js';
@@ -108,6 +109,26 @@ export class QueryHandler {
     if (!dropped.length) return;
     if (!this.stale.size) setImmediate(() => this.refresh());
     for (const answer of dropped) this.stale.set(answer.key, answer);
+  }
+
+  /**
+   * Encodes `service`'s answers to the questions most first queries are (`firstQuestions`)
+   * before anyone asks (`--preload`), so its first query is a hit. An answer that depends on the
+   * client (a `--max-answers` subset) is left to its first query; one already cached is kept.
+   */
+  async warm(service: string): Promise<void> {
+    const zone = this.deps.zone;
+    const name = `${service}.${zone.options.domain}`;
+    if (this.deps.router.route(name).kind !== 'zone') return;
+    const loaded = await zone.prepare(name);
+    if (loaded !== 'ready') return;
+    for (const question of firstQuestions(name)) {
+      const form = answerForm(question, udpLimit(question));
+      const key = cacheKey(form);
+      if (this.deps.cache.has(key) || this.inFlight.has(key)) continue;
+      if (zone.options.maxAnswers && zone.subsetFor(name, question.type, '') !== undefined) continue;
+      this.answerZone(key, form, loaded, this.options.zoneCacheMs);
+    }
   }
 
   /** An empty TC=1 answer: the client should ask again over TCP (rate limiting's "slip"). */

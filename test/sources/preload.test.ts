@@ -4,7 +4,8 @@ import { startBridge, type BridgeProcess } from '../harness/bridge.js';
 import { startEtcd } from '../harness/etcd.js';
 import { eventually } from '../harness/eventually.js';
 import { connectZooKeeper, startZooKeeper } from '../harness/zookeeper.js';
-import { get, getJson } from '../ops/helpers.js';
+import { dig, rdata } from '../harness/dig.js';
+import { get, getJson, scrape, total } from '../ops/helpers.js';
 import { ask, zkArgs } from './zookeeper/helpers.js';
 
 /** Service names the bridge holds providers of, read without a DNS query (which would load it). */
@@ -68,4 +69,42 @@ describe('--preload', { concurrency: true }, () => {
     await eventually(async () => assert.equal(await readyStatus(bridge), 200), { attempts: 300, intervalMs: 100 });
     assert.deepEqual(await known(bridge), []);
   });
+});
+
+// With --preload, ready means answered from memory: the first query of every listed service, in
+// the forms clients send first (A, AAAA, SRV; dig's EDNS and glibc's plain form), is a cache hit
+// whose answer was encoded before it arrived, in one process and in each of two workers.
+describe('--preload: first queries after /readyz are cache hits', { concurrency: true }, () => {
+  for (const workers of ['1', '2']) {
+    it(`ZooKeeper and etcd, --workers ${workers}`, async (t) => {
+      const [zk, etcd] = await Promise.all([startZooKeeper(), startEtcd()]);
+      stopAfter(t, zk);
+      stopAfter(t, { close: () => etcd.close() });
+      const writer = await connectZooKeeper(zk.address);
+      for (const ip of ['10.0.4.1', '10.0.4.2', '10.0.4.3']) await writer.create(`/api/providers/${ip}:80`, '');
+      await writer.create('/web/providers/10.0.4.9:8080', '');
+      await writer.close();
+      await etcd.etcdctl('put', '/db/providers/a', '10.0.5.1:5432');
+      const bridge = await startBridge([...zkArgs(zk.address), '--etcd', etcd.url, '--preload', '--workers', workers]);
+      stopAfter(t, bridge);
+      await eventually(async () => assert.equal(await readyStatus(bridge), 200), { attempts: 300, intervalMs: 100 });
+      const expected: Record<string, string[]> = { api: ['10.0.4.1', '10.0.4.2', '10.0.4.3'], web: ['10.0.4.9'], db: ['10.0.5.1'] };
+      let asked = 0;
+      for (const [service, addresses] of Object.entries(expected)) {
+        for (const edns of [[], ['+noedns']]) {
+          const name = `${service}.service.local`;
+          const a = await dig(bridge.address, name, 'A', edns);
+          assert.deepEqual([a.status, rdata(a.answer)], ['NOERROR', addresses]);
+          const aaaa = await dig(bridge.address, name, 'AAAA', edns);
+          assert.deepEqual([aaaa.status, aaaa.answer], ['NOERROR', []]);
+          const srv = await dig(bridge.address, name, 'SRV', edns);
+          assert.equal(srv.answer.length, addresses.length);
+          asked += 3;
+        }
+      }
+      const metrics = await scrape(bridge.http);
+      assert.equal(total(metrics, 'dnsbridge_cache_misses_total'), 0, 'no first query missed');
+      assert.equal(total(metrics, 'dnsbridge_cache_hits_total'), asked);
+    });
+  }
 });

@@ -58,6 +58,22 @@ describe('preload', () => {
     await registry.stop();
   });
 
+  it('counts a service loaded, and /readyz waits, until its first answers are encoded', async () => {
+    const source = new ListedSource();
+    const registry = registryWith(source, true);
+    const warming = new Map<string, () => void>();
+    registry.warmWith((service) => new Promise((resolve) => warming.set(service, resolve)));
+    registry.start();
+    source.list!(['api']);
+    await eventually(() => assert.ok(source.loads.has('api')));
+    source.load('api');
+    await eventually(() => assert.ok(warming.has('api'), 'encoded once loaded'));
+    assert.deepEqual(registry.statuses()[0].preload, { listed: 1, loaded: 0, done: false });
+    warming.get('api')!();
+    await eventually(() => assert.equal(readiness(true, registry.statuses()).ready, true));
+    await registry.stop();
+  });
+
   it('loads nothing before a query without --preload, and the source stays ready as before', async () => {
     const source = new ListedSource();
     const registry = registryWith(source, false);
