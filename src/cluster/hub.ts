@@ -1,4 +1,5 @@
 import type { Registry } from '../registry/registry.js';
+import { SummedFigures } from './figures.js';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 /** A worker as the primary sees it: `cluster.Worker` in production. */
@@ -18,6 +19,8 @@ export class WorkerHub {
   /** `warm` calls waiting for workers' replies, by id. */
   private readonly warming = new Map<number, { waitingFor: Set<WorkerChannel>; done: () => void }>();
   private nextWarm = 0;
+  /** The workers' query counts, summed for the status page's charts. */
+  readonly figures = new SummedFigures<WorkerChannel>();
 
   constructor(private readonly registry: Registry) {
     registry.onChange((service) =>
@@ -43,6 +46,7 @@ export class WorkerHub {
 
   remove(worker: WorkerChannel): void {
     this.workers.delete(worker);
+    this.figures.remove(worker);
     for (const id of this.warming.keys()) this.warmedBy(worker, id);
   }
 
@@ -68,6 +72,10 @@ export class WorkerHub {
     }
     if (message.kind === 'dnsbridge:touch') {
       for (const service of message.services) this.registry.touch(service);
+      return;
+    }
+    if (message.kind === 'dnsbridge:figures') {
+      if (this.workers.has(worker)) this.figures.report(worker, message.figures);
       return;
     }
     const result = await this.registry.ensure(message.service);

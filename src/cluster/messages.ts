@@ -1,3 +1,4 @@
+import type { QueryFigures } from '../ops/metrics.js';
 import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
 
@@ -5,7 +6,9 @@ import type { EnsureResult } from '../registry/source.js';
 export type WorkerMessage =
   | { kind: 'dnsbridge:ensure'; id: number; service: string }
   | { kind: 'dnsbridge:touch'; services: string[] }
-  | { kind: 'dnsbridge:warmed'; id: number };
+  | { kind: 'dnsbridge:warmed'; id: number }
+  /** Once a second: the worker's query counts since it started, for the status page's charts. */
+  | { kind: 'dnsbridge:figures'; figures: QueryFigures };
 
 /** What the primary tells its workers. */
 export type PrimaryMessage =
@@ -18,7 +21,7 @@ export type PrimaryMessage =
 
 export function isWorkerMessage(message: unknown): message is WorkerMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === 'dnsbridge:ensure' || kind === 'dnsbridge:touch' || kind === 'dnsbridge:warmed';
+  return kind === 'dnsbridge:ensure' || kind === 'dnsbridge:touch' || kind === 'dnsbridge:warmed' || kind === 'dnsbridge:figures';
 }
 
 export function isPrimaryMessage(message: unknown): message is PrimaryMessage {

@@ -80,7 +80,11 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
     return `${summed}\n${own}`;
   };
   // The answer cache lives in the workers: the page shows its figures through /metrics only.
-  const ops = await startOpsServer({ registry, cache: () => undefined, metrics: metricsText, listening: () => !stopping, health }, config.http, log);
+  const ops = await startOpsServer(
+    { registry, cache: () => undefined, queries: () => hub.figures.total(), metrics: metricsText, listening: () => !stopping, health },
+    config.http,
+    log,
+  );
 
   return {
     registry,

@@ -5,6 +5,9 @@ import { createDnsPath, type DnsPath } from '../dns-path.js';
 import { isPrimaryMessage, type PrimaryMessage } from './messages.js';
 import { ReplicaView } from './replica.js';
 
+/** How often a worker tells the primary its query counts (the status page samples once a second). */
+const FIGURES_EVERY_MS = 1000;
+
 /** A DNS worker: the DNS path over sockets shared through the primary, fed by a registry replica. */
 export async function startWorker(config: Config, log: Logger): Promise<DnsPath> {
   const send = (message: unknown) => process.send?.(message);
@@ -20,5 +23,7 @@ export async function startWorker(config: Config, log: Logger): Promise<DnsPath>
   new AggregatorRegistry();
   await dns.listen(false);
   send({ kind: 'dnsbridge:listening' });
+  const figures = setInterval(() => process.connected && send({ kind: 'dnsbridge:figures', figures: dns.metrics.queryFigures() }), FIGURES_EVERY_MS);
+  figures.unref();
   return dns;
 }

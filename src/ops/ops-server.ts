@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
 import { isServiceName } from '../registry/fields.js';
 import { serviceJson, servicesJson, statusJson, type CacheFigures, type HealthReader, type RegistryReader, type TransferStatus } from './api.js';
+import { assetRoutes } from './assets.js';
 import { ChangeLog } from './changes.js';
 import { EventStream } from './events.js';
+import { History } from './history.js';
 import { HttpServer, sendJson, sendText, type Route } from './http.js';
+import type { QueryFigures } from './metrics.js';
 import { readiness } from './readiness.js';
 import { STATUS_PAGE } from './status-page.js';
 
@@ -12,6 +15,8 @@ export interface OpsDeps {
   registry: RegistryReader & { onChange(listener: (service: string) => void): void };
   /** The answer cache's figures; undefined where the cache lives in other processes (workers). */
   cache(): CacheFigures | undefined;
+  /** Query counts since start, summed over DNS workers, for the charts. */
+  queries(): QueryFigures;
   /** Prometheus text exposition of every metric. */
   metrics(): Promise<string>;
   /** False before the DNS sockets listen and once shutdown began. */
@@ -30,15 +35,28 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** How often open status pages get fresh source and cache figures when nothing changed. */
 const STATUS_EVERY_MS = 5000;
+/** The charts' resolution: one sample a second, kept 15 minutes. */
+const SAMPLE_EVERY_MS = 1000;
 
 /** `--http`: metrics, health, readiness, the JSON API and the live status page. */
 export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Logger): Promise<OpsServer> {
   const changes = new ChangeLog();
   const events = new EventStream();
   const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening(), deps.health, deps.transfers?.());
+  const history = new History({
+    queries: deps.queries,
+    statuses: () => deps.registry.statuses(),
+    unhealthy: () => {
+      const figures = deps.health.figures();
+      return figures.checked ? figures.unhealthy : undefined;
+    },
+  });
   const stopPushing = pushChanges(deps, changes, events, status);
-  const server = new HttpServer(routes(deps, events, status), log);
+  const sampler = setInterval(() => events.send('sample', history.sample()), SAMPLE_EVERY_MS);
+  sampler.unref();
+  const server = new HttpServer(routes(deps, events, status, history), log);
   const address = await server.listen(endpoint).catch((error) => {
+    clearInterval(sampler);
     stopPushing();
     events.close();
     throw error;
@@ -47,6 +65,7 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
   return {
     address,
     async close() {
+      clearInterval(sampler);
       stopPushing();
       events.close();
       await server.close();
@@ -54,9 +73,10 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
   };
 }
 
-function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typeof statusJson>): Route[] {
+function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typeof statusJson>, history: History): Route[] {
   return [
     { path: '/', handle: (_req, res) => sendText(res, 200, STATUS_PAGE, 'text/html; charset=utf-8') },
+    ...assetRoutes(),
     { path: '/healthz', handle: (_req, res) => sendText(res, 200, 'ok\n') },
     {
       path: '/readyz',
@@ -80,7 +100,10 @@ function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typ
         sendJson(res, found.providers.length ? 200 : 404, found.providers.length ? found : { error: 'ENOTFOUND', message: `no providers of ${service}`, name: service });
       },
     },
-    { path: '/events', handle: (req, res) => events.attach(req, res, [['snapshot', { ...servicesJson(deps.registry, deps.health), status: status() }]]) },
+    {
+      path: '/events',
+      handle: (req, res) => events.attach(req, res, [['snapshot', { ...servicesJson(deps.registry, deps.health), status: status(), history: history.samples() }]]),
+    },
   ];
 }
 

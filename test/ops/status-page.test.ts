@@ -113,4 +113,14 @@ describe('the status page in a real browser, with ZooKeeper', () => {
     assert.deepEqual(rdata((await dig(bridge.address, 'api.service.local')).answer), ['10.0.0.1', '10.0.0.2']);
     assert.ok((total(await scrape(bridge.http), 'dnsbridge_stale_answers_total') ?? 0) >= 1);
   });
+
+  it('shades the outage on the source chart, and clears it when ZooKeeper is back (the outage stays in the history)', async () => {
+    const chart = page.locator('[data-source-chart="zookeeper"]');
+    await page.locator('[data-source-chart="zookeeper"][data-disconnected="true"]').waitFor();
+    assert.ok(Number(await chart.getAttribute('data-shaded-bands')) >= 1);
+    await zk.start();
+    await page.locator('[data-source-chart="zookeeper"][data-disconnected="false"]').waitFor({ timeout: 30_000 });
+    assert.equal(await chart.getAttribute('data-shaded-bands'), '1', 'the outage is one shaded span, now closed');
+    assert.equal(await page.locator('[data-source="zookeeper"] td').nth(3).textContent(), 'connected');
+  });
 });

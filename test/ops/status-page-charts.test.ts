@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { RRType } from '../../src/dns/constants.js';
+import { startBridge, type BridgeProcess } from '../harness/bridge.js';
+import { dig } from '../harness/dig.js';
+import { eventually } from '../harness/eventually.js';
+import { startLoad, type LoadGenerator } from '../harness/load.js';
+import { launchChromium } from './browser.js';
+import { tempDir, writeTemp } from './helpers.js';
+
+/** Screenshots land here (gitignored), for a person to look at after a run. */
+const ARTIFACTS = 'test-artifacts';
+
+/** Pixels of a chart's canvas drawn in the colour of its series `index` (1-based, as uPlot numbers them). */
+function seriesPixels(page: Page, chart: string, index: number): Promise<number> {
+  return page.evaluate(
+    ([id, i]) => {
+      const chart = (window as any).dnsbridgeCharts.get(id);
+      const canvas: HTMLCanvasElement = chart.plot.root.querySelector('canvas');
+      const probe = document.createElement('canvas').getContext('2d')!;
+      probe.fillStyle = chart.plot.series[i].stroke();
+      probe.fillRect(0, 0, 1, 1);
+      const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let matching = 0;
+      for (let p = 0; p < data.length; p += 4) {
+        if (data[p + 3] > 200 && Math.abs(data[p] - r) + Math.abs(data[p + 1] - g) + Math.abs(data[p + 2] - b) < 60) matching++;
+      }
+      return matching;
+    },
+    [chart, index] as const,
+  );
+}
+
+/** Every shown chart's canvas has pixels drawn on it: id -> count of non-transparent pixels. */
+function paintedCharts(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const painted: Record<string, number> = {};
+    for (const [id, chart] of (window as any).dnsbridgeCharts as Map<string, any>) {
+      const canvas: HTMLCanvasElement = chart.plot.root.querySelector('canvas');
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let p = 3; p < data.length; p += 4) if (data[p] > 0) count++;
+      painted[id] = count;
+    }
+    return painted;
+  });
+}
+
+/** axe-core run in the page: the violations of serious or critical impact. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  const violations: { id: string; impact: string; nodes: { target: string[] }[] }[] = await page.evaluate('axe.run(document).then((r) => r.violations)');
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('the status page charts, under load, in a real browser', () => {
+  let bridge: BridgeProcess;
+  let browser: Browser;
+  let page: Page;
+  let load: LoadGenerator;
+
+  before(async () => {
+    const dir = await tempDir();
+    const registry = await writeTemp(dir, 'services.yaml', 'api: ["10.0.0.1:8080"]\nweb: ["10.0.1.1:80", "10.0.1.2:80"]\n');
+    bridge = await startBridge(['--file', registry]);
+    const server = { host: '127.0.0.1', port: bridge.port };
+    load = await startLoad(
+      server,
+      [
+        { group: 'known', name: 'api.service.local', type: RRType.A },
+        { group: 'known', name: 'web.service.local', type: RRType.SRV },
+        { group: 'unknown', name: 'nothere.service.local', type: RRType.A },
+      ],
+      { perSecond: 300, timeoutMs: 2000, maxSeconds: 60 },
+    );
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+  after(async () => {
+    await load?.stop();
+    await browser?.close();
+    await bridge?.stop();
+  });
+
+  it('draws answers per second, latency and hit ratio from the load within seconds', async () => {
+    await page.goto(`http://${bridge.http}/`);
+    await page.waitForFunction(() => {
+      const chart = (window as any).dnsbridgeCharts?.get('queries');
+      return chart && chart.plot.data[1].some((hits: number | null) => (hits ?? 0) > 0);
+    });
+    assert.ok((await seriesPixels(page, 'queries', 1)) > 0, 'the hits series is drawn on the canvas');
+    await page.waitForFunction(() => (window as any).dnsbridgeCharts.get('latency').plot.data[2].some((p99: number | null) => (p99 ?? 0) > 0));
+    assert.ok((await seriesPixels(page, 'latency', 2)) > 0, 'the p99 series is drawn');
+    await page.waitForFunction(() => (window as any).dnsbridgeCharts.get('ratio').plot.data[1].some((ratio: number | null) => (ratio ?? 0) > 50));
+    assert.ok((await seriesPixels(page, 'ratio', 1)) > 0, 'the hit ratio is drawn');
+    assert.equal(await page.locator('[data-source-chart="file"]').count(), 1, 'a chart per source');
+  });
+
+  it('follows the browser theme, stays usable at 320 px, and saves screenshots of each', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(background, colorScheme === 'light' ? 'rgb(255, 255, 255)' : 'rgb(18, 20, 23)');
+      for (const width of [1280, 320]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.waitForFunction((w) => [...(window as any).dnsbridgeCharts.values()].every((c: any) => c.plot.width <= w), width);
+        await page.screenshot({ path: `${ARTIFACTS}/status-page-${colorScheme}-${width}.png`, fullPage: true });
+        for (const [chart, pixels] of Object.entries(await paintedCharts(page))) assert.ok(pixels > 1000, `${chart} is drawn (${pixels} pixels) at ${width} px, ${colorScheme}`);
+        assert.ok((await seriesPixels(page, 'queries', 1)) > 0, `the hits series drawn in the ${colorScheme} theme's colour at ${width} px`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 0, `no sideways scrolling of the page at ${width} px (${overflow} px too wide)`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('has no serious accessibility violations (axe-core) in either theme', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      assert.deepEqual(await seriousViolations(page), [], colorScheme);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+});
+
+describe('the status page charts with DNS workers (--workers 2)', () => {
+  let bridge: BridgeProcess;
+  let browser: Browser;
+
+  before(async () => {
+    const dir = await tempDir();
+    bridge = await startBridge(['--file', await writeTemp(dir, 'services.yaml', 'api: ["10.0.0.1:8080"]\n'), '--workers', '2']);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await bridge?.stop();
+  });
+
+  it('sums the answers of every worker, as /metrics does', async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://${bridge.http}/`);
+    await page.locator('[data-source-chart="file"]').waitFor();
+    const answered = (): Promise<number> => page.evaluate('samples.reduce((sum, s) => sum + s.hits + s.misses + s.forwarded, 0)');
+    const before = await answered();
+    // Separate dig processes come from different ports: the kernel spreads them over both workers.
+    for (let i = 0; i < 20; i++) await dig(bridge.address, 'api.service.local');
+    await eventually(async () => assert.equal((await answered()) - before, 20), { attempts: 100, intervalMs: 100 });
+  });
+});
