@@ -15,10 +15,11 @@ export interface Change {
   providers: number;
 }
 
-/** `host:port` (`[v6]:port`), with the named endpoint when there is one. */
-export function providerLabel(provider: Pick<Provider, 'host' | 'port' | 'endpoint'>): string {
+/** `host:port` (`[v6]:port`), with a dual-stack provider's other address and the named endpoint when there are. */
+export function providerLabel(provider: Pick<Provider, 'host' | 'port' | 'endpoint' | 'otherFamilyAddress'>): string {
   const host = isIP(provider.host) === 6 ? `[${provider.host}]` : provider.host;
-  return `${host}:${provider.port}${provider.endpoint ? ` (${provider.endpoint})` : ''}`;
+  const other = provider.otherFamilyAddress ? ` (also ${provider.otherFamilyAddress})` : '';
+  return `${host}:${provider.port}${other}${provider.endpoint ? ` (${provider.endpoint})` : ''}`;
 }
 
 /** The most recent registry changes, newest first, diffed against what each service had before. */

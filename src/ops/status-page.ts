@@ -109,7 +109,8 @@ function time(ms) {
 }
 
 function hostPort(p) {
-  return (p.host.includes(":") ? "[" + p.host + "]" : p.host) + ":" + p.port + (p.endpoint ? " (" + p.endpoint + ")" : "");
+  const other = p.otherFamilyAddress ? " (also " + p.otherFamilyAddress + ")" : "";
+  return (p.host.includes(":") ? "[" + p.host + "]" : p.host) + ":" + p.port + other + (p.endpoint ? " (" + p.endpoint + ")" : "");
 }
 
 /** Renders once per frame however many service events arrived in it. */

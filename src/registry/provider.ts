@@ -2,6 +2,11 @@
 export interface SourceProvider {
   /** IPv4 or IPv6 address, or a hostname (lowercased, no trailing dot). */
   host: string;
+  /**
+   * A dual-stack provider's address of the other IP family than `host` (Consul's `lan_ipv4` beside
+   * `lan_ipv6`): answered in the service's A or AAAA records beside `host`. The SRV target stays `host`.
+   */
+  otherFamilyAddress?: string;
   port: number;
   priority: number;
   weight: number;
@@ -31,6 +36,7 @@ export interface Provider extends SourceProvider {
 export function sameProvider(a: SourceProvider, b: SourceProvider): boolean {
   return (
     a.host === b.host &&
+    a.otherFamilyAddress === b.otherFamilyAddress &&
     a.port === b.port &&
     a.priority === b.priority &&
     a.weight === b.weight &&

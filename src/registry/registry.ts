@@ -299,6 +299,7 @@ export class Registry implements ProviderView {
 function stamped(provider: SourceProvider, instance: SourceInstance): Provider {
   return {
     host: provider.host,
+    otherFamilyAddress: provider.otherFamilyAddress,
     port: provider.port,
     priority: provider.priority,
     weight: provider.weight,

@@ -3,14 +3,14 @@ import { isValidName } from '../dns/names.js';
 import type { ResourceRecord } from '../dns/records.js';
 import { healthStep } from '../health/filter.js';
 import type { Provider } from '../registry/provider.js';
-import type { Addresses } from '../zone/host-addresses.js';
+import { providerAddresses, type Addresses } from '../zone/host-addresses.js';
 import { addressToHex } from '../zone/names.js';
 
 export interface RecordSettings {
   domain: string;
   ttl: number;
   /** Known addresses of a provider hostname; undefined while unresolved. */
-  addresses(host: string): Addresses | undefined;
+  readonly addresses: (host: string) => Addresses | undefined;
 }
 
 /**
@@ -69,10 +69,8 @@ function addressRecords(name: string, all: readonly Provider[], settings: Record
   const ttl = ttlOf(providers, settings.ttl);
   const records: ResourceRecord[] = [];
   for (const provider of providers) {
-    const family = isIP(provider.host);
-    const known = family ? undefined : settings.addresses(provider.host);
-    for (const address of family === 4 ? [provider.host] : (known?.v4 ?? [])) records.push({ name, ttl, type: 'A', address });
-    for (const address of family === 6 ? [provider.host] : (known?.v6 ?? [])) records.push({ name, ttl, type: 'AAAA', address });
+    for (const address of providerAddresses(provider, 'A', settings.addresses)) records.push({ name, ttl, type: 'A', address });
+    for (const address of providerAddresses(provider, 'AAAA', settings.addresses)) records.push({ name, ttl, type: 'AAAA', address });
   }
   return records;
 }

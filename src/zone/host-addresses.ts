@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { RRType } from '../dns/constants.js';
+import type { SourceProvider } from '../registry/provider.js';
 
 export interface Addresses {
   v4: readonly string[];
@@ -24,6 +26,29 @@ interface Entry {
   lastUse: number;
   loading?: Promise<void>;
   timer?: NodeJS.Timeout;
+}
+
+/**
+ * A provider's addresses of one family, as its A or AAAA records give them: its IP when `host` is
+ * one of that family, else the known addresses of its hostname; and its `otherFamilyAddress`.
+ * The one rule the answers and the zone transfer share.
+ */
+export function providerAddresses(
+  provider: Pick<SourceProvider, 'host' | 'otherFamilyAddress'>,
+  type: 'A' | 'AAAA',
+  known: (host: string) => Addresses | undefined,
+): readonly string[] {
+  const other = provider.otherFamilyAddress;
+  if (other !== undefined && (isIP(other) === 4) === (type === 'A')) return [other];
+  return hostAddresses(provider.host, type, known);
+}
+
+/** `host`'s addresses of one family: itself when it is an IP of that family, else its hostname's known ones. */
+export function hostAddresses(host: string, type: 'A' | 'AAAA', known: (host: string) => Addresses | undefined): readonly string[] {
+  const family = isIP(host);
+  if (family) return (family === 4) === (type === 'A') ? [host] : [];
+  const addresses = known(host);
+  return addresses ? (type === 'A' ? addresses.v4 : addresses.v6) : [];
 }
 
 const LOOPBACK: Addresses = { v4: ['127.0.0.1'], v6: ['::1'] };

@@ -33,7 +33,7 @@ export class ReverseIndex {
 
   private update(service: string): void {
     const before = this.addressesByService.get(service) ?? new Set<string>();
-    const after = new Set(this.view.providers(service).flatMap((p) => (isIP(p.host) ? [addressToHex(p.host)] : [])));
+    const after = new Set(this.view.providers(service).flatMap((p) => [p.host, p.otherFamilyAddress ?? ''].filter((a) => isIP(a)).map(addressToHex)));
     if (after.size) this.addressesByService.set(service, after);
     else this.addressesByService.delete(service);
     for (const address of before) if (!after.has(address)) this.unlink(address, service);

@@ -7,7 +7,7 @@ import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ProviderView } from '../registry/view.js';
 import { runSteps, tagStep, type AnswerStep, type ProviderFilter } from './answer-step.js';
-import type { HostAddresses } from './host-addresses.js';
+import { hostAddresses, providerAddresses, type HostAddresses } from './host-addresses.js';
 import { addressToHex, classify, reverseAddress, type ServiceForm, type ZoneName } from './names.js';
 import { reverseDependency, type ReverseIndex } from './reverse-index.js';
 import { rendezvous } from './subset.js';
@@ -53,6 +53,8 @@ export class ServiceZone {
   private readonly startSerial = Math.floor(Date.now() / 1000);
   /** Hostname -> services whose answers used its addresses. */
   private readonly hostUsers = new Map<string, Set<string>>();
+  /** The known addresses of a provider hostname. */
+  private readonly known = (host: string) => this.hosts.get(host);
   /** What a service's providers pass through, in order, before an answer is made of them. */
   private readonly steps: readonly ProviderFilter[] = [tagStep, healthStep];
 
@@ -171,7 +173,7 @@ export class ServiceZone {
     if (!form || form.kind !== 'service' || !this.registry.loaded(form.service)) return undefined;
     const weights = new Map<string, number>();
     for (const provider of this.filter(form)) {
-      for (const address of this.addressesOf(provider.host, family!)) weights.set(address, (weights.get(address) ?? 0) + provider.weight);
+      for (const address of providerAddresses(provider, family!, this.known)) weights.set(address, (weights.get(address) ?? 0) + provider.weight);
     }
     if (weights.size <= this.options.maxAnswers) return undefined;
     return rendezvous(network, [...weights].map(([address, weight]) => ({ address, weight })), this.options.maxAnswers);
@@ -207,7 +209,7 @@ export class ServiceZone {
     const none: AnswerStep['removed'] = [];
     const notChosen: AnswerStep['removed'] = [];
     for (const provider of providers) {
-      const own = this.addressesOf(provider.host, type);
+      const own = providerAddresses(provider, type, this.known);
       const chosen = subset ? own.filter((address) => subset.includes(address)) : own;
       for (const address of chosen) addresses.add(address);
       if (!trace) continue;
@@ -241,9 +243,10 @@ export class ServiceZone {
       const target = this.targetOf(provider.host);
       answer.push({ name, ttl, type: 'SRV', priority: provider.priority, weight: provider.weight, port: provider.port, target });
       if (additional.has(target)) continue;
+      // The target's own records: a dual-stack provider's other address is not the target's.
       additional.set(target, [
-        ...this.addressesOf(provider.host, 'A').map((address): ResourceRecord => ({ name: target, ttl, type: 'A', address })),
-        ...this.addressesOf(provider.host, 'AAAA').map((address): ResourceRecord => ({ name: target, ttl, type: 'AAAA', address })),
+        ...hostAddresses(provider.host, 'A', this.known).map((address): ResourceRecord => ({ name: target, ttl, type: 'A', address })),
+        ...hostAddresses(provider.host, 'AAAA', this.known).map((address): ResourceRecord => ({ name: target, ttl, type: 'AAAA', address })),
       ]);
     }
     return { answer, additional: [...additional.values()].flat() };
@@ -292,12 +295,6 @@ export class ServiceZone {
     return isIP(host) ? `${addressToHex(host)}.addr.${this.options.domain}` : host;
   }
 
-  private addressesOf(host: string, type: 'A' | 'AAAA'): readonly string[] {
-    const family = isIP(host);
-    if (family) return (family === 4) === (type === 'A') ? [host] : [];
-    const known = this.hosts.get(host);
-    return known ? (type === 'A' ? known.v4 : known.v6) : [];
-  }
 
   /** Starts resolving provider hostnames and waits, bounded, for the ones never resolved. */
   private async waitForHosts(service: string, providers: readonly Provider[]): Promise<void> {

@@ -4,7 +4,10 @@
 // agent/config/default.go, api/api.go, api/health.go and
 // website/content/api-docs/features/blocking.mdx. It implements only what the source uses:
 // - GET /v1/health/service/:service[?passing][&index=N][&wait=D]: the `{Node, Service, Checks}`
-//   entries of the service, `TaggedAddresses` included; `passing` keeps only instances whose
+//   entries of the service, `TaggedAddresses` included: the service's as `{Address, Port}`
+//   objects with the one of its address's family filled in (agent/agent.go `addServiceInternal`),
+//   the node's as strings with `lan`, `wan` and its family's (agent/config/builder.go);
+//   `passing` keeps only instances whose
 //   checks all pass, so `warning` and `critical` ones (maintenance too) leave
 //   (agent/health_endpoint.go `filterNonPassing`).
 // - GET /v1/catalog/services: every service name with its tags; its index moves on any
@@ -23,7 +26,7 @@
 // maintenance, remove one, make the index go backwards (a snapshot restore, which wakes every
 // blocked query), go down and come back up.
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { LoopbackHttpServer } from './loopback-http-server.js';
 
 export type CheckStatus = 'passing' | 'warning' | 'critical';
@@ -42,9 +45,12 @@ export interface DoubleInstance {
   /** `Service.Weights.Warning`. */
   warningWeight?: number;
   status?: CheckStatus;
-  /** `Service.TaggedAddresses` (`lan_ipv4`, `lan_ipv6`, ...), as `{Address, Port}` objects in the reply. */
+  /**
+   * `Service.TaggedAddresses` (`lan_ipv4`, `lan_ipv6`, ...), as `{Address, Port}` objects in the
+   * reply; the one of `address`'s family is filled in as the agent does.
+   */
   taggedAddresses?: Record<string, string>;
-  /** `Node.TaggedAddresses`, plain strings in the reply. */
+  /** `Node.TaggedAddresses` beside `lan`, `wan` and those of `nodeAddress`'s family, plain strings in the reply. */
   nodeTaggedAddresses?: Record<string, string>;
   /** Maintenance: a critical `_service_maintenance:<id>` check (agent/agent.go `EnableServiceMaintenance`). */
   maintenance?: boolean;
@@ -355,9 +361,15 @@ function checksOf(service: string, i: DoubleInstance): Record<string, unknown>[]
 
 function entry(service: string, i: DoubleInstance): unknown {
   const id = i.id ?? `${service}-${i.node}`;
-  const tagged = Object.fromEntries(Object.entries(i.taggedAddresses ?? {}).map(([name, address]) => [name, { Address: address, Port: i.port }]));
+  // agent/agent.go `addServiceInternal`: a service address that is an IP also becomes the tagged
+  // address of its family, `lan_ipv4`/`wan_ipv4` or `lan_ipv6`/`wan_ipv6`, unless given.
+  const serviceTagged = { ...familyTagged(i.address ?? ''), ...i.taggedAddresses };
+  const tagged = Object.fromEntries(Object.entries(serviceTagged).map(([name, address]) => [name, { Address: address, Port: i.port }]));
+  // agent/config/builder.go: the node's `lan` and `wan` are its advertise address, plus the tagged
+  // address of its family; `tagged_addresses` in the agent's configuration add others (a dual-stack node's).
+  const nodeTagged = { lan: i.nodeAddress, wan: i.nodeAddress, ...familyTagged(i.nodeAddress), ...i.nodeTaggedAddresses };
   return {
-    Node: { ID: `node-${i.node}`, Node: i.node, Address: i.nodeAddress, Datacenter: 'dc1', TaggedAddresses: { lan: i.nodeAddress, ...i.nodeTaggedAddresses }, Meta: {} },
+    Node: { ID: `node-${i.node}`, Node: i.node, Address: i.nodeAddress, Datacenter: 'dc1', TaggedAddresses: nodeTagged, Meta: {} },
     Service: {
       ID: id,
       Service: service,
@@ -370,6 +382,12 @@ function entry(service: string, i: DoubleInstance): unknown {
     },
     Checks: checksOf(service, i),
   };
+}
+
+/** `lan_ipv4` and `wan_ipv4` for an IPv4 address, `lan_ipv6` and `wan_ipv6` for an IPv6 one, nothing for a hostname. */
+function familyTagged(address: string): Record<string, string> {
+  const family = isIP(address);
+  return family ? { [`lan_ipv${family}`]: address, [`wan_ipv${family}`]: address } : {};
 }
 
 /** Consul's `wait`: a Go duration such as `30s` or `5m`, default 5 minutes, at most 10. */

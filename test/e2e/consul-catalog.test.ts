@@ -210,6 +210,11 @@ describe("Consul instances as Consul's DNS keeps them (against a Consul HTTP API
     double = await ConsulHttpDouble.start();
     double.setInstances('web', [n1, { ...n2, warningWeight: 3, status: 'warning' }, n3]);
     double.setInstances('portless', [{ node: 'n4', nodeAddress: '10.0.0.4', port: 0 }]);
+    double.setInstances('dual', [
+      { node: 'd1', nodeAddress: '10.0.0.5', address: '10.1.0.5', taggedAddresses: { lan_ipv6: 'fd00::5' }, port: 8085 },
+      { node: 'd2', nodeAddress: '10.0.0.6', nodeTaggedAddresses: { lan_ipv6: 'fd00::6' }, port: 8086 },
+      { node: 'd3', nodeAddress: '10.0.0.7', address: '10.1.0.7', nodeTaggedAddresses: { lan_ipv6: 'fd00::7' }, port: 8087 },
+    ]);
     bridge = await bridgeFor(double);
     onlyPassing = await bridgeFor(double, ['--consul-only-passing']);
   });
@@ -221,6 +226,18 @@ describe("Consul instances as Consul's DNS keeps them (against a Consul HTTP API
   it('answers a port-less service: A records, and SRV with port 0 (double)', async () => {
     assert.deepEqual(rdata((await dig(bridge.address, 'portless.service.local', 'A')).answer), ['10.0.0.4']);
     assert.deepEqual(await srv(bridge, 'portless.service.local'), ['10 1 0 0a000004.addr.service.local.']);
+  });
+
+  it("answers a dual-stack service's A from lan_ipv4 and AAAA from lan_ipv6, the service's own before the node's (double)", async () => {
+    assert.deepEqual(rdata((await dig(bridge.address, 'dual.service.local', 'A')).answer), ['10.0.0.6', '10.1.0.5', '10.1.0.7']);
+    // d3 has an address of its own (IPv4): as in Consul's DNS, its node's lan_ipv6 is not its AAAA.
+    assert.deepEqual(rdata((await dig(bridge.address, 'dual.service.local', 'AAAA')).answer), ['fd00::5', 'fd00::6']);
+    // One SRV per instance, its target lan_ipv6 when it has one, as Consul's SRV answer (which accepts any family).
+    assert.deepEqual(await srv(bridge, 'dual.service.local'), [
+      '10 1 8085 fd000000000000000000000000000005.addr.service.local.',
+      '10 1 8086 fd000000000000000000000000000006.addr.service.local.',
+      '10 1 8087 0a010007.addr.service.local.',
+    ]);
   });
 
   it('keeps a warning instance with Weights.Warning by default, and drops it with --consul-only-passing (double)', async () => {

@@ -1,4 +1,5 @@
-import { fromFields, isError, type Decoded } from '../../registry/fields.js';
+import { isIP } from 'node:net';
+import { fromFields, isError, normaliseHost, type Decoded } from '../../registry/fields.js';
 import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type SourceProvider } from '../../registry/provider.js';
 
 export interface DecodedInstances {
@@ -23,7 +24,7 @@ type Json = Record<string, unknown>;
  *   (`_node_maintenance`, `_service_maintenance:<id>`, agent/agent.go), so it leaves too;
  * - with `onlyPassing` a `warning` check leaves it out as well; otherwise it stays with
  *   `Weights.Warning` as its SRV weight (`Weights.Passing` when all pass; both default 1);
- * - `Service.Address`, or `Node.Address` when the service has none;
+ * - the addresses of `instanceAddresses` below: a dual-stack instance answers A and AAAA;
  * - port 0 is kept: Consul allows port-less services and its DNS still answers their A records.
  */
 export function decodeHealthEntries(service: string, entries: readonly unknown[], options: DecodeOptions = { onlyPassing: false }): DecodedInstances {
@@ -57,18 +58,70 @@ function decodeEntry(service: string, entry: unknown, health: 'passing' | 'warni
   if (!isObject(entry) || !isObject(entry.Service)) return { error: 'no "Service" object' };
   const instance = entry.Service;
   const node = isObject(entry.Node) ? entry.Node : {};
-  const address = nonEmpty(instance.Address) ?? nonEmpty(node.Address);
-  if (address === undefined) return { error: 'neither Service.Address nor Node.Address is set' };
+  const { srv, a, aaaa } = instanceAddresses(instance, node);
+  if (srv === undefined) return { error: 'neither Service.Address nor Node.Address is set' };
   const weights = isObject(instance.Weights) ? instance.Weights : {};
   const weight = (health === 'warning' ? weights.Warning : weights.Passing) ?? DEFAULT_WEIGHT;
   const origin = `consul:${String(node.Node ?? '?')}/${String(instance.ID ?? service)}`;
   // Port 0 passes the shared check as a placeholder and is put back after it: SRV then says 0.
   const portless = instance.Port === 0;
   // Priority as every other source's default, so Consul instances share load with ZooKeeper's and etcd's.
-  const fields = { host: address, port: portless ? 1 : instance.Port, tags: instance.Tags ?? [], weight, priority: DEFAULT_PRIORITY };
+  const fields = { host: srv, port: portless ? 1 : instance.Port, tags: instance.Tags ?? [], weight, priority: DEFAULT_PRIORITY };
   const decoded = fromFields(fields, origin);
-  if (!isError(decoded) && portless) decoded.port = 0;
+  if (isError(decoded)) return decoded;
+  if (portless) decoded.port = 0;
+  const other = otherFamily(decoded.host, a, aaaa);
+  if (other !== undefined) decoded.otherFamilyAddress = other;
   return decoded;
+}
+
+/** An instance's addresses by what they are used for, each as the query type's lookup finds it. */
+interface InstanceAddresses {
+  a?: string;
+  aaaa?: string;
+  /** The SRV target; also the address of a single-stack instance. */
+  srv?: string;
+}
+
+/** One side's candidates: its `lan_ipv4` and `lan_ipv6` tagged addresses and its plain `Address`. */
+interface Candidates {
+  v4?: string;
+  v6?: string;
+  plain?: string;
+}
+
+/**
+ * The addresses Consul's DNS answers for an instance (agent/dns.go `nodeServiceRecords`,
+ * agent/translate_addr.go `translateAddressAccept`): A takes `lan_ipv4`, AAAA `lan_ipv6`, and SRV
+ * (which accepts any) `lan_ipv6` before `lan_ipv4`, each falling back to `Address`; the
+ * service's own first (`Service.TaggedAddresses` holds `{Address, Port}` objects), the node's
+ * (`Node.TaggedAddresses` holds strings) when the service has none for that query. The agent
+ * fills the service's tagged address of its `Address`'s family itself (agent/agent.go).
+ */
+function instanceAddresses(instance: Json, node: Json): InstanceAddresses {
+  const sides = [candidates(instance.TaggedAddresses, instance.Address, (tagged) => (isObject(tagged) ? tagged.Address : undefined)), candidates(node.TaggedAddresses, node.Address, (tagged) => tagged)];
+  const first = (order: readonly (keyof Candidates)[]) => {
+    for (const side of sides) for (const key of order) if (side[key] !== undefined) return side[key];
+    return undefined;
+  };
+  return { a: first(['v4', 'plain']), aaaa: first(['v6', 'plain']), srv: first(['v6', 'v4', 'plain']) };
+}
+
+function candidates(tagged: unknown, plain: unknown, addressOf: (tagged: unknown) => unknown): Candidates {
+  const map = isObject(tagged) ? tagged : {};
+  const ip = (value: unknown, family: 4 | 6) => {
+    const text = nonEmpty(value);
+    return text !== undefined && isIP(text) === family ? text : undefined;
+  };
+  return { v4: ip(addressOf(map.lan_ipv4), 4), v6: ip(addressOf(map.lan_ipv6), 6), plain: nonEmpty(plain) };
+}
+
+/** The other family's address a dual-stack instance answers beside `host`, if any. */
+function otherFamily(host: string, a: string | undefined, aaaa: string | undefined): string | undefined {
+  const family = isIP(host);
+  const other = family === 6 ? a : family === 4 ? aaaa : undefined;
+  const address = other === undefined ? undefined : normaliseHost(other);
+  return address !== undefined && isIP(address) === (family === 6 ? 4 : 6) ? address : undefined;
 }
 
 function describeEntry(entry: unknown, index: number): string {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Provider } from '../../../src/registry/provider.js';
 import { ixfrRecords } from '../../../src/transfer/messages.js';
 import { nextSerial, serialAfter } from '../../../src/transfer/serial.js';
-import { recordKey } from '../../../src/transfer/service-records.js';
+import { recordKey, serviceRecords } from '../../../src/transfer/service-records.js';
 import { ZoneVersions } from '../../../src/transfer/zone-versions.js';
 import { HostAddresses } from '../../../src/zone/host-addresses.js';
 import { eventually } from '../../harness/eventually.js';
@@ -72,6 +72,21 @@ describe('zone versions', () => {
       [zone.serial, first, zone.serial, zone.serial],
     );
     assert.equal(zone.diffsSince(zone.serial), undefined, 'the current serial starts no step');
+  });
+
+  it("holds a dual-stack provider's records as the answers give them: A from its other-family address", () => {
+    const records = serviceRecords('web', [{ host: 'fd00::1', otherFamilyAddress: '10.0.0.1', port: 80, priority: 10, weight: 1, tags: [], origin: 'web', source: 'test' }], {
+      domain: 'service.local',
+      ttl: 5,
+      addresses: () => undefined,
+    });
+    assert.deepEqual(keys(records), [
+      '_web._tcp.service.local|SRV|10 1 80 fd000000000000000000000000000001.addr.service.local',
+      'fd000000000000000000000000000001.addr.service.local|AAAA|fd00::1',
+      'web.service.local|AAAA|fd00::1',
+      'web.service.local|A|10.0.0.1',
+      'web.service.local|SRV|10 1 80 fd000000000000000000000000000001.addr.service.local',
+    ]);
   });
 
   it('a change that changes no record makes no version; the journal forgets past its bound', async () => {

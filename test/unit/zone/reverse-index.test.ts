@@ -56,6 +56,13 @@ describe('ReverseIndex and PTR answers', () => {
     assert.deepEqual(zone.answerNow('1.0.0.10.in-addr.arpa', RRType.A).answer, { rcode: 0, answer: [], authority: [], additional: [] });
   });
 
+  it("a dual-stack provider's other-family address has the reverse name too", () => {
+    const { write, zone } = setup();
+    write('web', [{ ...provider('fd00::3'), otherFamilyAddress: '10.0.0.1' }]);
+    assert.deepEqual(ptrs(zone, V6_NAME), ['web.service.local']);
+    assert.deepEqual(ptrs(zone, '1.0.0.10.in-addr.arpa'), ['web.service.local']);
+  });
+
   it('a change tells the old and the new address, and nothing when the addresses stay', () => {
     const { write, index, changed, zone } = setup();
     write('api', [provider('10.0.0.1')]);

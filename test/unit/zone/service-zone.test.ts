@@ -109,6 +109,15 @@ describe('ServiceZone answers', () => {
     assert.deepEqual(z.servicesUsingHost('web1.example.test'), ['named']);
   });
 
+  it('a dual-stack provider answers A with its other-family address, AAAA and SRV with its host', async () => {
+    const dual = zone({ web: [provider('fd00::1', 8080, { otherFamilyAddress: '10.0.0.1' }), provider('10.0.0.2', 8081)] });
+    assert.deepEqual(data((await dual.answer('web.service.local', RRType.A)).answer.answer), ['A 10.0.0.1', 'A 10.0.0.2']);
+    assert.deepEqual(data((await dual.answer('web.service.local', RRType.AAAA)).answer.answer), ['AAAA fd00::1']);
+    const srv = await dual.answer('web.service.local', RRType.SRV);
+    assert.deepEqual(data(srv.answer.answer), ['SRV 10 1 8080 fd000000000000000000000000000001.addr.service.local', 'SRV 10 1 8081 0a000002.addr.service.local']);
+    assert.deepEqual(data(srv.answer.additional), ['AAAA fd00::1', 'A 10.0.0.2'], 'glue is the target\'s own address only');
+  });
+
   it('.addr. targets answer their address for the matching type, NODATA otherwise', async () => {
     assert.deepEqual(data((await z.answer('0a000001.addr.service.local', RRType.A)).answer.answer), ['A 10.0.0.1']);
     const nodata = await z.answer('0a000001.addr.service.local', RRType.AAAA);

@@ -25,6 +25,39 @@ describe('decodeHealthEntries: health entries to providers', () => {
     assert.deepEqual(providers, [{ host: 'node2.dc1.example', port: 8080, priority: 10, weight: 1, tags: [], origin: 'consul:n2/web-n2' }]);
   });
 
+  describe('addresses as Consul DNS picks them (agent/translate_addr.go translateAddressAccept)', () => {
+    const tagged = (v4?: string, v6?: string) => ({
+      ...(v4 ? { lan_ipv4: { Address: v4, Port: 8080 } } : {}),
+      ...(v6 ? { lan_ipv6: { Address: v6, Port: 8080 } } : {}),
+    });
+    const withNode = (nodeTagged: Record<string, string>, service: Record<string, unknown>) => {
+      const e = entry('n1', '10.0.0.1', service) as { Node: Record<string, unknown> };
+      e.Node.TaggedAddresses = { lan: '10.0.0.1', lan_ipv4: '10.0.0.1', ...nodeTagged };
+      return e;
+    };
+    const addresses = (e: unknown) => decodeHealthEntries('web', [e]).providers.map((p) => [p.host, p.otherFamilyAddress]);
+
+    it("a dual-stack service: lan_ipv6 is the host (Consul's SRV target), lan_ipv4 the other family", () => {
+      assert.deepEqual(addresses(entry('n1', '10.0.0.1', { Address: '10.1.0.1', TaggedAddresses: tagged('10.1.0.1', 'fd00::1') })), [['fd00::1', '10.1.0.1']]);
+    });
+
+    it("a service without an address on a dual-stack node: the node's lan_ipv6 and lan_ipv4", () => {
+      assert.deepEqual(addresses(withNode({ lan_ipv6: 'fd00::9' }, {})), [['fd00::9', '10.0.0.1']]);
+    });
+
+    it("a service with an IPv4 address of its own on a dual-stack node: the service's only, no AAAA", () => {
+      assert.deepEqual(addresses(withNode({ lan_ipv6: 'fd00::9' }, { Address: '10.1.0.1', TaggedAddresses: tagged('10.1.0.1') })), [['10.1.0.1', undefined]]);
+    });
+
+    it("a service with only lan_ipv6 of its own: AAAA from it, A from the node, per query type", () => {
+      assert.deepEqual(addresses(withNode({}, { TaggedAddresses: tagged(undefined, 'fd00::1') })), [['fd00::1', '10.0.0.1']]);
+    });
+
+    it('tagged addresses of the wrong family are ignored', () => {
+      assert.deepEqual(addresses(entry('n1', '10.0.0.1', { Address: '10.1.0.1', TaggedAddresses: tagged('fd00::1', '10.9.9.9') })), [['10.1.0.1', undefined]]);
+    });
+  });
+
   it('skips malformed entries with a warning naming the service and node, and keeps the rest', () => {
     const { providers, warnings } = decodeHealthEntries('web', [
       entry('good', '10.0.0.1', {}),
