@@ -8,6 +8,7 @@ import { Metrics } from './ops/metrics.js';
 import { QueryLog } from './ops/query-log.js';
 import type { ProviderView } from './registry/view.js';
 import { ClientAcl } from './server/acl.js';
+import type { ExplainQuestion, Explanation } from './server/explain.js';
 import { QueryHandler, type HandlerDeps } from './server/handler.js';
 import { RateLimiter } from './server/rate-limit.js';
 import { Router } from './server/router.js';
@@ -35,6 +36,8 @@ export interface DnsPath {
    * the configuration cannot be used.
    */
   reload(config: Config): DnsReload;
+  /** What answering a question would do and why (`/api/explain`), from this process's zone and cache. */
+  explain(question: ExplainQuestion): Promise<Explanation>;
   /** Stops taking queries, answers those in flight, closes the sockets. */
   close(): Promise<void>;
 }
@@ -105,6 +108,7 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger, s
       log.level = next['log-level'];
       return { dropped, restartNeeded };
     },
+    explain: (question) => handler.explain(question),
     async close() {
       await Promise.all([udp.close(), tcp.close()]);
       hosts.stop();

@@ -68,7 +68,16 @@ export async function startBridge(config: Config, log: Logger, sources?: SourceI
   await dns.listen(true);
   let listening = true;
   const ops = await startOpsServer(
-    { registry, cache: () => dns.cache, queries: () => dns.metrics.queryFigures(), metrics: () => dns.metrics.registry.metrics(), listening: () => listening, health, transfers: transfers && (() => transfers!.status()) },
+    {
+      registry,
+      cache: () => dns.cache,
+      queries: () => dns.metrics.queryFigures(),
+      metrics: () => dns.metrics.registry.metrics(),
+      listening: () => listening,
+      health,
+      transfers: transfers && (() => transfers!.status()),
+      explain: (question) => dns.explain(question),
+    },
     config.http,
     log,
   ).catch(async (error: Error) => {

@@ -112,6 +112,13 @@ export class AnswerCache {
     return stale;
   }
 
+  /** Every live answer to `name` and `type`, in each form it is stored in (explain; walks the whole cache). */
+  answersTo(name: string, type: number, now = Date.now()): CachedAnswer[] {
+    const found: CachedAnswer[] = [];
+    for (const entry of this.lru.values()) if (entry.form.name === name && entry.form.type === type && entry.expires > now) found.push(entry);
+    return found;
+  }
+
   /** Drops every answer `stale(form, entry)` picks (a configuration reload); returns how many. */
   drop(stale: (form: AnswerForm, entry: CachedAnswer) => boolean): number {
     const keys: string[] = [];

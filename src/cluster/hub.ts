@@ -1,4 +1,5 @@
 import type { Registry } from '../registry/registry.js';
+import type { ExplainQuestion, WorkerExplanation } from '../server/explain.js';
 import { SummedFigures } from './figures.js';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
@@ -21,6 +22,8 @@ export class WorkerHub {
   private nextWarm = 0;
   /** The workers' query counts, summed for the status page's charts. */
   readonly figures = new SummedFigures<WorkerChannel>();
+  private readonly explaining = new Map<number, { replies: WorkerExplanation[]; asked: number; finish: () => void }>();
+  private nextExplain = 0;
 
   constructor(private readonly registry: Registry) {
     registry.onChange((service) =>
@@ -65,7 +68,34 @@ export class WorkerHub {
     for (const worker of this.workers) worker.send(message);
   }
 
+  /**
+   * Asks every worker to explain `question` from its own zone and cache (each has a cache of its
+   * own); resolves with the replies that came within `timeoutMs`.
+   */
+  explain(question: ExplainQuestion, timeoutMs = 5000): Promise<{ asked: number; replies: WorkerExplanation[] }> {
+    const id = this.nextExplain++;
+    const asked = this.workers.size;
+    return new Promise((resolve) => {
+      const replies: WorkerExplanation[] = [];
+      const finish = () => {
+        clearTimeout(timer);
+        this.explaining.delete(id);
+        resolve({ asked, replies });
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.explaining.set(id, { replies, asked, finish });
+      if (asked === 0) finish();
+      else this.broadcast({ kind: 'dnsbridge:explain', id, question });
+    });
+  }
+
   private async receive(worker: WorkerChannel, message: WorkerMessage): Promise<void> {
+    if (message.kind === 'dnsbridge:explained') {
+      const pending = this.explaining.get(message.id);
+      pending?.replies.push({ pid: message.pid, explanation: message.explanation });
+      if (pending && pending.replies.length === pending.asked) pending.finish();
+      return;
+    }
     if (message.kind === 'dnsbridge:warmed') {
       this.warmedBy(worker, message.id);
       return;

@@ -1,6 +1,7 @@
 import type { QueryFigures } from '../ops/metrics.js';
 import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
+import type { ExplainQuestion, Explanation } from '../server/explain.js';
 
 /** What a DNS worker asks of the primary, which runs the sources. */
 export type WorkerMessage =
@@ -8,7 +9,8 @@ export type WorkerMessage =
   | { kind: 'dnsbridge:touch'; services: string[] }
   | { kind: 'dnsbridge:warmed'; id: number }
   /** Once a second: the worker's query counts since it started, for the status page's charts. */
-  | { kind: 'dnsbridge:figures'; figures: QueryFigures };
+  | { kind: 'dnsbridge:figures'; figures: QueryFigures }
+  | { kind: 'dnsbridge:explained'; id: number; pid: number; explanation: Explanation };
 
 /** What the primary tells its workers. */
 export type PrimaryMessage =
@@ -17,11 +19,13 @@ export type PrimaryMessage =
   | { kind: 'dnsbridge:release'; service: string }
   /** A preloaded service, loaded: encode its first answers, then reply `warmed` with the same id. */
   | { kind: 'dnsbridge:warm'; id: number; service: string; providers: readonly Provider[]; stale: readonly string[] }
-  | { kind: 'dnsbridge:reload' };
+  | { kind: 'dnsbridge:reload' }
+  /** `/api/explain`: each worker explains from its own zone and cache. */
+  | { kind: 'dnsbridge:explain'; id: number; question: ExplainQuestion };
 
 export function isWorkerMessage(message: unknown): message is WorkerMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === 'dnsbridge:ensure' || kind === 'dnsbridge:touch' || kind === 'dnsbridge:warmed' || kind === 'dnsbridge:figures';
+  return kind === 'dnsbridge:ensure' || kind === 'dnsbridge:touch' || kind === 'dnsbridge:warmed' || kind === 'dnsbridge:figures' || kind === 'dnsbridge:explained';
 }
 
 export function isPrimaryMessage(message: unknown): message is PrimaryMessage {

@@ -11,6 +11,7 @@ import { registerSourceMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/ops-server.js';
 import { Registry } from '../registry/registry.js';
 import { registryOptions } from '../serve.js';
+import { fromWorkers, type ExplainQuestion } from '../server/explain.js';
 import { createSources, type SourceInstance } from '../sources/index.js';
 import { WorkerHub, type WorkerChannel } from './hub.js';
 import type { PrimaryMessage, WorkerMessage } from './messages.js';
@@ -79,9 +80,14 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
     const [summed, own] = await Promise.all([aggregator.clusterMetrics(), sourceMetrics.metrics()]);
     return `${summed}\n${own}`;
   };
+  // Explain asks every worker: the zone's decision is the same in each, each has its own cache.
+  const explain = async (question: ExplainQuestion) => {
+    const { asked, replies } = await hub.explain(question);
+    return fromWorkers(asked, replies);
+  };
   // The answer cache lives in the workers: the page shows its figures through /metrics only.
   const ops = await startOpsServer(
-    { registry, cache: () => undefined, queries: () => hub.figures.total(), metrics: metricsText, listening: () => !stopping, health },
+    { registry, cache: () => undefined, queries: () => hub.figures.total(), metrics: metricsText, listening: () => !stopping, health, explain },
     config.http,
     log,
   );

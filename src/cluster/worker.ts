@@ -21,6 +21,14 @@ export async function startWorker(config: Config, log: Logger): Promise<DnsPath>
   // what makes prom-client answer the primary's requests in a worker; setRegistries alone does not.
   AggregatorRegistry.setRegistries([dns.metrics.registry]);
   new AggregatorRegistry();
+  process.on('message', (message) => {
+    if (!isPrimaryMessage(message) || message.kind !== 'dnsbridge:explain') return;
+    const { id, question } = message;
+    dns.explain(question).then(
+      (explanation) => send({ kind: 'dnsbridge:explained', id, pid: process.pid, explanation }),
+      (error: Error) => log.warn({ err: error, name: question.name }, 'explain failed'),
+    );
+  });
   await dns.listen(false);
   send({ kind: 'dnsbridge:listening' });
   const figures = setInterval(() => process.connected && send({ kind: 'dnsbridge:figures', figures: dns.metrics.queryFigures() }), FIGURES_EVERY_MS);

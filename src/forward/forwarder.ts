@@ -77,6 +77,11 @@ export class Forwarder {
     this.pool.close();
   }
 
+  /** The upstream of `upstreams` the next question tries first: the one that answered last. */
+  firstTried(upstreams: readonly Endpoint[]): Endpoint | undefined {
+    return upstreams[this.preferred.get(upstreams) ?? 0];
+  }
+
   private async tryEach(upstreams: readonly Endpoint[], question: Question): Promise<ForwardedReply> {
     const first = this.preferred.get(upstreams) ?? 0;
     let lastReply: ForwardedReply | undefined;

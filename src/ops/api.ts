@@ -2,6 +2,7 @@ import type { HealthFigures } from '../health/monitor.js';
 import type { CheckStatus } from '../health/state.js';
 import type { Provider } from '../registry/provider.js';
 import type { EnsureResult, InstanceStatus } from '../registry/source.js';
+import type { Explanation } from '../server/explain.js';
 import type { Change } from './changes.js';
 import { readiness } from './readiness.js';
 
@@ -96,4 +97,19 @@ export function statusJson(
 
 function cacheJson({ size, hits, misses }: CacheFigures): CacheFigures & { hitRatio: number | null } {
   return { size, hits, misses, hitRatio: hits + misses ? hits / (hits + misses) : null };
+}
+
+/**
+ * An explanation with each source instance's kind, datacenter and connection state, read where
+ * the sources run; for a service name, sources without a provider of it are listed too.
+ */
+export function explainJson(explanation: Explanation, statuses: readonly InstanceStatus[]): Explanation {
+  if (!explanation.sources) return explanation;
+  const byName = new Map(explanation.sources.map((s) => [s.name, s]));
+  const sources = statuses.map((status) => {
+    const { name, kind, datacenter, state, detail } = status;
+    const known = byName.get(name) ?? { name, providers: 0, answered: 0, stale: state !== 'connected' };
+    return { ...known, kind, ...(datacenter ? { datacenter } : {}), state, ...(detail ? { detail } : {}) };
+  });
+  return { ...explanation, sources };
 }

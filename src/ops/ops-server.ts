@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
 import { isServiceName } from '../registry/fields.js';
-import { serviceJson, servicesJson, statusJson, type CacheFigures, type HealthReader, type RegistryReader, type TransferStatus } from './api.js';
+import type { ExplainQuestion, Explanation } from '../server/explain.js';
+import { explainJson, serviceJson, servicesJson, statusJson, type CacheFigures, type HealthReader, type RegistryReader, type TransferStatus } from './api.js';
 import { assetRoutes } from './assets.js';
 import { ChangeLog } from './changes.js';
 import { EventStream } from './events.js';
+import { explainQuestion } from './explain-params.js';
 import { History } from './history.js';
 import { HttpServer, sendJson, sendText, type Route } from './http.js';
 import type { QueryFigures } from './metrics.js';
@@ -24,6 +26,8 @@ export interface OpsDeps {
   health: HealthReader;
   /** Zone transfers' serial and secondaries, when configured. */
   transfers?(): TransferStatus;
+  /** `/api/explain`: what answering a question does and why; undefined when no DNS worker answered. */
+  explain(question: ExplainQuestion): Promise<Explanation | undefined>;
 }
 
 export interface OpsServer {
@@ -98,6 +102,16 @@ function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typ
         await deps.registry.ensure(service);
         const found = serviceJson(deps.registry, service, deps.health);
         sendJson(res, found.providers.length ? 200 : 404, found.providers.length ? found : { error: 'ENOTFOUND', message: `no providers of ${service}`, name: service });
+      },
+    },
+    {
+      path: '/api/explain',
+      handle: async (req, res) => {
+        const question = explainQuestion(new URL(req.url ?? '/', 'http://localhost').searchParams, req.socket.remoteAddress);
+        if (typeof question === 'string') return sendJson(res, 400, { error: 'EBADQUESTION', message: question });
+        const explanation = await deps.explain(question);
+        if (!explanation) return sendJson(res, 503, { error: 'ENOWORKER', message: 'no DNS worker answered in time' });
+        sendJson(res, 200, explainJson(explanation, deps.registry.statuses()));
       },
     },
     {

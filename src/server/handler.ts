@@ -7,11 +7,13 @@ import { cacheSeconds } from '../dns/inspect.js';
 import { parseQuery, udpLimit, type Query, type QueryProblem } from '../dns/query.js';
 import { encodeMovableAnswer, encodeRcode } from '../dns/response.js';
 import { adaptForClient } from '../forward/adapt.js';
+import type { Endpoint } from '../forward/endpoint.js';
 import type { Forwarder } from '../forward/forwarder.js';
 import { UpstreamError } from '../forward/transport.js';
 import type { ProviderView } from '../registry/view.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ServiceZone } from '../zone/service-zone.js';
+import { explainQuestion, type ExplainQuestion, type Explanation } from './explain.js';
 import { reverseDependencies } from '../zone/reverse-index.js';
 import { clientNetwork } from '../zone/subset.js';
 import { isTransfer, refuseTransfer } from '../zone/transfer.js';
@@ -51,7 +53,34 @@ export interface TransferHandler {
 
 export type HandlerResult = Buffer | undefined | Promise<Buffer | undefined>;
 
-const SERVICE_ZONE = 'service';
+export const SERVICE_ZONE = 'service';
+
+/** Who answers a question the cache did not have: our zone, upstreams, or nobody (REFUSED). */
+export type Resolution =
+  | { kind: 'zone' }
+  | { kind: 'forward'; zone: string; upstreams: readonly Endpoint[] }
+  | { kind: 'refused'; rcode: number; zone: string; why: string; errors?: readonly ExtendedError[] };
+
+export function resolution(deps: Pick<HandlerDeps, 'router' | 'zone' | 'recursionAvailable'>, name: string, type: number): Resolution {
+  const route = deps.router.route(name);
+  if (route.kind === 'zone' && isTransfer(type)) {
+    const refusal = refuseTransfer(name, deps.zone.options.domain);
+    return { kind: 'refused', rcode: refusal.rcode, zone: SERVICE_ZONE, why: refusal.errors[0].text, errors: refusal.errors };
+  }
+  if (route.kind === 'zone' || deps.recursionAvailable) return route;
+  return { kind: 'refused', rcode: Rcode.REFUSED, zone: route.zone, why: 'no upstreams are configured: only names of our zone are answered' };
+}
+
+/** With `--max-answers`: the addresses this client's network gets (see `ServiceZone.subsetFor`). */
+export function clientSubset(zone: ServiceZone, name: string, type: number, client: string): readonly string[] | undefined {
+  if (!zone.options.maxAnswers) return undefined;
+  return zone.subsetFor(name, type, clientNetwork(client));
+}
+
+/** The Extended DNS Error of a client outside `--allow`. */
+export function aclRefusal(client: string): ExtendedError {
+  return { code: EdeCode.Prohibited, text: `client ${client} is not in --allow` };
+}
 
 /**
  * One query in, one answer out: question -> cache -> (zone | forwarder) -> encode -> cache.
@@ -80,11 +109,11 @@ export class QueryHandler {
     if (parsed.kind !== 'query') return this.problem(parsed);
     const query = parsed.query;
     if (!this.deps.acl.allows(client)) {
-      const refused = this.uncached(query, Rcode.REFUSED, '-', [{ code: EdeCode.Prohibited, text: `client ${client} is not in --allow` }]);
+      const refused = this.uncached(query, Rcode.REFUSED, '-', [aclRefusal(client)]);
       return this.reply(refused, msg, query, false, started, client, Date.now());
     }
     if (query.class !== RRClass.IN) return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client, Date.now());
-    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), this.subsetFor(query.name, query.type, client));
+    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), clientSubset(this.deps.zone, query.name, query.type, client));
     const key = cacheKey(form);
     const now = Date.now();
     const entry = this.deps.cache.get(key, now);
@@ -131,6 +160,11 @@ export class QueryHandler {
     }
   }
 
+  /** What answering `question` would do and why, by the same steps as a query; changes nothing cached. */
+  explain(question: ExplainQuestion): Promise<Explanation> {
+    return explainQuestion(this.deps, question);
+  }
+
   /** An empty TC=1 answer: the client should ask again over TCP (rate limiting's "slip"). */
   truncated(msg: Buffer): Buffer | undefined {
     const parsed = parseQuery(msg);
@@ -168,29 +202,19 @@ export class QueryHandler {
   }
 
   private resolve(query: Query, key: string, form: AnswerForm, client: string): Promise<CachedAnswer> {
-    const route = this.deps.router.route(query.name);
-    if (route.kind === 'zone' && isTransfer(query.type)) {
-      const refusal = refuseTransfer(query.name, this.deps.zone.options.domain);
-      return Promise.resolve(this.uncached(query, refusal.rcode, SERVICE_ZONE, refusal.errors));
-    }
-    if (route.kind === 'zone') return this.fromZone(key, form, client);
-    if (!this.deps.recursionAvailable) return Promise.resolve(this.uncached(query, Rcode.REFUSED, route.zone));
-    return this.forward(query, key, form, route.zone, route.upstreams);
+    const resolved = resolution(this.deps, query.name, query.type);
+    if (resolved.kind === 'refused') return Promise.resolve(this.uncached(query, resolved.rcode, resolved.zone, resolved.errors));
+    if (resolved.kind === 'zone') return this.fromZone(key, form, client);
+    return this.forward(query, key, form, resolved.zone, resolved.upstreams);
   }
 
   private async fromZone(key: string, form: AnswerForm, client: string): Promise<CachedAnswer> {
     const loaded = await this.deps.zone.prepare(form.name);
     // A service loaded just now has a subset only from now on.
-    const subset = form.subset ?? this.subsetFor(form.name, form.type, client);
+    const subset = form.subset ?? clientSubset(this.deps.zone, form.name, form.type, client);
     if (subset === form.subset) return this.answerZone(key, form, loaded, this.options.zoneCacheMs);
     const chosen = { ...form, subset };
     return this.answerZone(cacheKey(chosen), chosen, loaded, this.options.zoneCacheMs);
-  }
-
-  /** With `--max-answers`: the addresses this client's network gets (see `ServiceZone.subsetFor`). */
-  private subsetFor(name: string, type: number, client: string): readonly string[] | undefined {
-    if (!this.deps.zone.options.maxAnswers) return undefined;
-    return this.deps.zone.subsetFor(name, type, clientNetwork(client));
   }
 
   /**

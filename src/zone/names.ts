@@ -93,7 +93,8 @@ export function addressToHex(address: string): string {
   return Buffer.from(address.split('.').map(Number)).toString('hex');
 }
 
-function hexToAddress(hex: string): string | undefined {
+/** The address of a `<hex-ip>` label (and of `reverseAddress`'s result); undefined when it is none. */
+export function hexToAddress(hex: string): string | undefined {
   if (!/^[0-9a-f]+$/.test(hex)) return undefined;
   if (hex.length === 8) return [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
   if (hex.length === 32) {
