@@ -189,14 +189,17 @@ function zoneWhy(deps: HandlerDeps, name: string, questionType: number, trace: Z
 function serviceParts(deps: HandlerDeps, trace: ZoneTrace, network: string | undefined): Partial<Explanation> {
   const form = trace.form;
   if (!form || !('service' in form) || !trace.providers) return network ? { network } : {};
-  const answered = finalProviders(trace);
   const stale = new Set(deps.registry.staleSources(form.service));
   const sources = new Map<string, ExplainedSource>();
   for (const provider of trace.providers) {
     let source = sources.get(provider.source);
     if (!source) sources.set(provider.source, (source = { name: provider.source, providers: 0, answered: 0, stale: stale.has(provider.source) }));
     source.providers++;
-    if (answered.includes(provider)) source.answered++;
+  }
+  // Counted from the last step's providers, which a step may have copied (an SRV priority raised).
+  for (const provider of finalProviders(trace)) {
+    const source = sources.get(provider.source);
+    if (source) source.answered++;
   }
   return {
     service: form.service,
