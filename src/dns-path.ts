@@ -3,7 +3,7 @@ import { AnswerCache } from './cache/answer-cache.js';
 import type { Config } from './config/load.js';
 import { RRClass, RRType } from './dns/constants.js';
 import { Forwarder } from './forward/forwarder.js';
-import { needsRestart, staleAfterReload } from './lifecycle/dns-reload.js';
+import { needsRestart, sameValue, staleAfterReload } from './lifecycle/dns-reload.js';
 import { Metrics } from './ops/metrics.js';
 import { QueryLog } from './ops/query-log.js';
 import type { ProviderView } from './registry/view.js';
@@ -15,6 +15,7 @@ import { Router } from './server/router.js';
 import { TcpListener } from './server/tcp.js';
 import { UdpListener } from './server/udp.js';
 import { addressesFromAnswer, HostAddresses } from './zone/host-addresses.js';
+import { ClientPlacement, datacenterOptions } from './zone/datacenters.js';
 import { ReverseIndex } from './zone/reverse-index.js';
 import { ServiceZone } from './zone/service-zone.js';
 
@@ -50,7 +51,7 @@ export interface DnsReload {
 }
 
 /** The parts of the DNS path made from the configuration: what a reload replaces. */
-type ConfiguredParts = Pick<HandlerDeps, 'zone' | 'router' | 'acl' | 'observer' | 'recursionAvailable'>;
+type ConfiguredParts = Pick<HandlerDeps, 'zone' | 'router' | 'acl' | 'observer' | 'recursionAvailable' | 'placement'>;
 
 /** Wires socket -> question -> cache -> zone/forwarder, and registry changes -> cache invalidation. */
 export function createDnsPath(config: Config, view: ProviderView, log: Logger, serial?: () => number): DnsPath {
@@ -75,6 +76,7 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger, s
     acl: new ClientAcl(next.allow),
     observer: next['query-log'] ? new QueryLog(metrics, log) : metrics,
     recursionAvailable: next.upstreams.length > 0,
+    placement: next['client-datacenter'].length ? new ClientPlacement(next['client-datacenter']) : undefined,
   });
   let parts = configured(config);
   metrics.watchCache(cache);
@@ -118,11 +120,17 @@ export function createDnsPath(config: Config, view: ProviderView, log: Logger, s
 }
 
 function zoneOptions(config: Config): ServiceZone['options'] {
-  return { domain: config.domain, ttl: config.ttl, hostWaitMs: Math.min(1000, config['upstream-timeout']), maxAnswers: config['max-answers'] };
+  return {
+    domain: config.domain,
+    ttl: config.ttl,
+    hostWaitMs: Math.min(1000, config['upstream-timeout']),
+    maxAnswers: config['max-answers'],
+    datacenters: datacenterOptions(config),
+  };
 }
 
 /** The zone is kept when its options stay: it remembers which services use which provider hostnames. */
 function sameZone(zone: ServiceZone, config: Config): boolean {
   const next = zoneOptions(config);
-  return (Object.keys(next) as (keyof typeof next)[]).every((key) => zone.options[key] === next[key]);
+  return (Object.keys(next) as (keyof typeof next)[]).every((key) => sameValue(zone.options[key], next[key]));
 }

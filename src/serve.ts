@@ -14,6 +14,8 @@ import type { TcpListener } from './server/tcp.js';
 import type { UdpListener } from './server/udp.js';
 import { createSources, type SourceInstance } from './sources/index.js';
 import { startTransfers, transferKey, type Transfers } from './transfer/setup.js';
+import { warnServicesNamedLikeDatacenters } from './zone/datacenter-warning.js';
+import { datacenterOptions } from './zone/datacenters.js';
 
 /** A running bridge: its parts, for the HTTP side and tests, and how to stop it. */
 export interface Bridge {
@@ -64,6 +66,8 @@ export async function startBridge(config: Config, log: Logger, sources?: SourceI
   const sourceSet = new SourceSet(registry, config, log);
   dns.metrics.watchSources(registry);
   const health = startHealthChecks(registry, config, log, dns.metrics.registry);
+  let current = config;
+  warnServicesNamedLikeDatacenters(registry, () => ({ domain: current.domain, datacenters: datacenterOptions(current) }), log);
   registry.start();
   await dns.listen(true);
   let listening = true;
@@ -100,7 +104,7 @@ export async function startBridge(config: Config, log: Logger, sources?: SourceI
       const dnsResult = dns.reload(next);
       const sourcesResult = await sourcesPlan.apply();
       health.configure(new HealthSettings(next));
-      bridge.config = next;
+      bridge.config = current = next;
       return { ...dnsResult, ...sourcesResult };
     },
     async close() {

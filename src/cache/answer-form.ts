@@ -1,4 +1,5 @@
 import type { Query } from '../dns/query.js';
+import type { Placement } from '../zone/datacenters.js';
 
 /** How the client asked about EDNS: no OPT, an OPT, an OPT with the DO bit. */
 export type EdnsForm = 'none' | 'edns' | 'dnssec';
@@ -18,18 +19,22 @@ export interface AnswerForm {
   readonly edns: EdnsForm;
   /** With `--max-answers`: the addresses chosen for the client's network (sorted), the only ones answered. */
   readonly subset?: readonly string[];
+  /** With `--client-datacenter`: the datacenter the client was placed in (by network, never by address). */
+  readonly placement?: Placement;
 }
 
-export function answerForm(query: Query, limit: number, subset?: readonly string[]): AnswerForm {
+export function answerForm(query: Query, limit: number, subset?: readonly string[], placement?: Placement): AnswerForm {
   const edns: EdnsForm = query.edns ? (query.edns.dnssecOk ? 'dnssec' : 'edns') : 'none';
-  const form = { name: query.name, type: query.type, class: query.class, limit, edns };
-  return subset ? { ...form, subset } : form;
+  const form: AnswerForm = { name: query.name, type: query.type, class: query.class, limit, edns };
+  if (!subset && !placement) return form;
+  return { ...form, ...(subset ? { subset } : {}), ...(placement ? { placement } : {}) };
 }
 
 /** The cache key: a pure function of the form. */
 export function cacheKey(form: AnswerForm): string {
-  const key = `${form.name}|${form.type}|${form.class}|${form.limit}|${form.edns}`;
-  return form.subset ? `${key}|${form.subset.join(',')}` : key;
+  let key = `${form.name}|${form.type}|${form.class}|${form.limit}|${form.edns}`;
+  if (form.subset) key = `${key}|${form.subset.join(',')}`;
+  return form.placement ? `${key}|@${form.placement.key}` : key;
 }
 
 /** A question with the form's shape, to encode its answer (ID and RD/CD are patched per reply). */

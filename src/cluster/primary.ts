@@ -10,6 +10,8 @@ import { SourceSet, type SourceReload } from '../lifecycle/source-set.js';
 import { registerSourceMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/ops-server.js';
 import { Registry } from '../registry/registry.js';
+import { warnServicesNamedLikeDatacenters } from '../zone/datacenter-warning.js';
+import { datacenterOptions } from '../zone/datacenters.js';
 import { registryOptions } from '../serve.js';
 import { fromWorkers, type ExplainQuestion } from '../server/explain.js';
 import { createSources, type SourceInstance } from '../sources/index.js';
@@ -51,6 +53,7 @@ export async function startPrimary(config: Config, log: Logger, workers: number,
     await workersListening;
     await hub.warm(service);
   });
+  warnServicesNamedLikeDatacenters(registry, () => ({ domain: current.domain, datacenters: datacenterOptions(current) }), log);
   registry.start();
 
   const fork = (): Promise<Worker> => {

@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { formatEndpoint, type Endpoint } from '../forward/endpoint.js';
+import { datacenterProblems } from './datacenters.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { resolvConfNameservers } from './resolv-conf.js';
 import { allFlags, envName, serveOptions, serveSchema, sourceFlags, type ServeSettings } from './schema.js';
@@ -51,6 +52,7 @@ export function loadConfig(sources: ConfigSources): Config {
     loopProblem(settings.listen, upstreams, upstreamKey),
     ...[...settings.zone].map(([zone, servers]) => loopProblem(settings.listen, servers, `${keyOf('zone', layers, sources.file)} ${zone}`)),
     ...transferProblems(settings, layers, sources.file),
+    ...datacenterProblems(settings, instances.instances, (option) => keyOf(option, layers, sources.file)),
   ].filter((problem) => problem !== undefined);
   if (problems.length) throw new ConfigError(problems);
   return { ...settings, upstreams, sources: instances.instances };

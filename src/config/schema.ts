@@ -3,6 +3,7 @@ import { isValidName } from '../dns/names.js';
 import { parseEndpoint, parseServer, type Endpoint } from '../forward/endpoint.js';
 import { checkKindOption, serviceChecksOption } from '../health/options.js';
 import { parseCidr } from '../server/acl.js';
+import type { ClientDatacenter } from '../zone/datacenters.js';
 import { kinds } from '../sources/index.js';
 import type { SourceKind } from '../sources/kind.js';
 import { flag, integer, list } from './values.js';
@@ -57,6 +58,31 @@ const zones = z
     return result;
   });
 
+/** An instance name or datacenter label: one DNS label, as it may appear in names and metrics labels. */
+export const label = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/i, 'must be letters, digits, - and _ (one DNS label)');
+
+/** A datacenter named on the command line: one label, lowercased as names are matched. */
+const datacenterName = z
+  .string()
+  .transform((name) => name.trim().toLowerCase())
+  .pipe(label);
+
+/** `--client-datacenter CIDR=NAME` (repeatable); in YAML a list of `CIDR=NAME`. */
+const clientDatacenters = list.transform((items, ctx) => {
+  const result: ClientDatacenter[] = [];
+  for (const item of items) {
+    const [cidr, name, extra] = item.split('=');
+    const parsed = name === undefined || extra !== undefined ? `"${item}" is not CIDR=NAME` : parseCidr(cidr.trim());
+    const datacenter = datacenterName.safeParse(name ?? '');
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    else if (!datacenter.success) ctx.addIssue({ code: 'custom', message: `"${item}": the datacenter ${datacenter.error.issues[0].message}` });
+    else result.push({ ...parsed, datacenter: datacenter.data });
+  }
+  return result;
+});
+
 const cidrs = list.superRefine((items, ctx) => {
   for (const item of items) {
     const parsed = parseCidr(item);
@@ -99,6 +125,10 @@ export const serveOptions = {
   'health-rise': { schema: integer(1, 100).default(2), arg: 'N', help: 'passes in a row that bring a failing provider back' },
   'health-fall': { schema: integer(1, 100).default(3), arg: 'N', help: 'failures in a row that take a provider out of the answers' },
   'health-service': { schema: serviceChecksOption.default(new Map()), arg: 'SERVICE=CHECK', help: 'the check of one service, tcp|http:/PATH|off (repeatable); YAML: {check, interval, timeout, rise, fall}', repeatable: true },
+  datacenter: { schema: datacenterName.optional(), arg: 'NAME', help: "this bridge's datacenter: <service>.<domain> answers its providers first" },
+  failover: { schema: list.pipe(z.array(datacenterName)).default([]), arg: 'DC,...', help: 'datacenters answered, in this order, when the own one has no healthy provider' },
+  'srv-failover-priority': { schema: integer(0, 65535).default(0), arg: 'N', help: "SRV answers also carry the failover datacenters' providers at priority + N per step; 0 = off" },
+  'client-datacenter': { schema: clientDatacenters.default([]), arg: 'CIDR=NAME', help: 'clients in CIDR are answered from datacenter NAME first (repeatable)', repeatable: true },
   workers: { schema: integer(0, 64).default(0), arg: 'N', help: 'DNS worker processes sharing the sockets; 0 = one per core (up to 8), 1 = a single process' },
   'log-level': { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), arg: 'LEVEL', help: 'log level' },
   'query-log': { schema: flag.default(false), arg: '', help: 'log every query' },
@@ -134,7 +164,3 @@ export function kindSchema(kind: SourceKind): z.ZodObject {
   return z.object(Object.fromEntries(Object.entries(kind.options).map(([option, spec]) => [option, spec.schema])));
 }
 
-/** An instance name or datacenter label: one DNS label, as it may appear in names and metrics labels. */
-export const label = z
-  .string()
-  .regex(/^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/i, 'must be letters, digits, - and _ (one DNS label)');

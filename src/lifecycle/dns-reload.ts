@@ -2,6 +2,7 @@ import type { AnswerForm } from '../cache/answer-form.js';
 import type { Config } from '../config/load.js';
 import { formatEndpoint, type Endpoint } from '../forward/endpoint.js';
 import type { Router } from '../server/router.js';
+import { datacenterOptions } from '../zone/datacenters.js';
 
 /** Options a running process cannot take over (sockets, sizes fixed at start): they need a restart. */
 const RESTART_OPTIONS = ['listen', 'http', 'workers', 'cache-size', 'upstream-timeout', 'rate-limit', 'rate-limit-slip', 'preload', 'transfer-allow', 'notify', 'tsig-key-file'];
@@ -35,7 +36,11 @@ export interface DnsSettings {
 export function staleAfterReload(before: DnsSettings, next: DnsSettings): (form: AnswerForm) => boolean {
   const recursion = (config: Config) => config.upstreams.length > 0;
   if (before.config.domain !== next.config.domain || recursion(before.config) !== recursion(next.config)) return () => true;
-  const ttlChanged = before.config.ttl !== next.config.ttl || before.config['max-answers'] !== next.config['max-answers'];
+  const ttlChanged =
+    before.config.ttl !== next.config.ttl ||
+    before.config['max-answers'] !== next.config['max-answers'] ||
+    !sameValue(datacenterOptions(before.config), datacenterOptions(next.config)) ||
+    !sameValue(before.config['client-datacenter'], next.config['client-datacenter']);
   return ({ name }) => {
     const was = before.router.route(name);
     const now = next.router.route(name);

@@ -118,9 +118,10 @@ export async function explainQuestion(deps: HandlerDeps, question: ExplainQuesti
   if (resolved.kind === 'refused') return { ...base, route: 'refused', rcode: RcodeName[resolved.rcode], why: [resolved.why], answer: [], cache: notCached };
   if (resolved.kind === 'forward') return { ...base, ...forwarded(deps, name, type, resolved) };
   const loaded = await deps.zone.prepare(name);
-  const subset = clientSubset(deps.zone, name, type, client);
+  const placement = deps.placement?.place(client);
+  const subset = clientSubset(deps.zone, name, type, client, placement);
   const trace: ZoneTrace = { steps: [] };
-  const result = deps.zone.answerNow(name, type, loaded, subset, trace);
+  const result = deps.zone.answerNow(name, type, loaded, subset, trace, placement?.datacenter);
   const rcode = result.answer.rcode;
   const records = result.answer.answer.length ? result.answer.answer : result.answer.authority;
   const cached = deps.cache.answersTo(name, type).filter((entry) => sameSubset(entry.form.subset, subset));

@@ -15,6 +15,7 @@ import type { EnsureResult } from '../registry/source.js';
 import type { ServiceZone } from '../zone/service-zone.js';
 import { explainQuestion, type ExplainQuestion, type Explanation } from './explain.js';
 import { reverseDependencies } from '../zone/reverse-index.js';
+import type { ClientPlacement, Placement } from '../zone/datacenters.js';
 import { clientNetwork } from '../zone/subset.js';
 import { isTransfer, refuseTransfer } from '../zone/transfer.js';
 import type { ClientAcl } from './acl.js';
@@ -44,6 +45,8 @@ export interface HandlerDeps {
   observer: QueryObserver;
   /** False when there are no upstreams: we then answer only our zone (no RA, others REFUSED). */
   recursionAvailable: boolean;
+  /** With `--client-datacenter`: places each client in a datacenter, whose providers it gets first. */
+  placement?: ClientPlacement;
 }
 
 /** Answers zone transfer requests on the DNS sockets; undefined for any other message. */
@@ -72,9 +75,9 @@ export function resolution(deps: Pick<HandlerDeps, 'router' | 'zone' | 'recursio
 }
 
 /** With `--max-answers`: the addresses this client's network gets (see `ServiceZone.subsetFor`). */
-export function clientSubset(zone: ServiceZone, name: string, type: number, client: string): readonly string[] | undefined {
+export function clientSubset(zone: ServiceZone, name: string, type: number, client: string, placement?: Placement): readonly string[] | undefined {
   if (!zone.options.maxAnswers) return undefined;
-  return zone.subsetFor(name, type, clientNetwork(client));
+  return zone.subsetFor(name, type, clientNetwork(client), placement?.datacenter);
 }
 
 /** The Extended DNS Error of a client outside `--allow`. */
@@ -113,7 +116,8 @@ export class QueryHandler {
       return this.reply(refused, msg, query, false, started, client, Date.now());
     }
     if (query.class !== RRClass.IN) return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client, Date.now());
-    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), clientSubset(this.deps.zone, query.name, query.type, client));
+    const placement = this.deps.placement?.place(client);
+    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), clientSubset(this.deps.zone, query.name, query.type, client, placement), placement);
     const key = cacheKey(form);
     const now = Date.now();
     const entry = this.deps.cache.get(key, now);
@@ -148,7 +152,8 @@ export class QueryHandler {
   async warm(service: string): Promise<void> {
     const zone = this.deps.zone;
     const name = `${service}.${zone.options.domain}`;
-    if (this.deps.router.route(name).kind !== 'zone') return;
+    // With --client-datacenter every answer depends on the client's datacenter: left to first queries too.
+    if (this.deps.router.route(name).kind !== 'zone' || this.deps.placement) return;
     const loaded = await zone.prepare(name);
     if (loaded !== 'ready') return;
     for (const question of firstQuestions(name)) {
@@ -211,7 +216,7 @@ export class QueryHandler {
   private async fromZone(key: string, form: AnswerForm, client: string): Promise<CachedAnswer> {
     const loaded = await this.deps.zone.prepare(form.name);
     // A service loaded just now has a subset only from now on.
-    const subset = form.subset ?? clientSubset(this.deps.zone, form.name, form.type, client);
+    const subset = form.subset ?? clientSubset(this.deps.zone, form.name, form.type, client, form.placement);
     if (subset === form.subset) return this.answerZone(key, form, loaded, this.options.zoneCacheMs);
     const chosen = { ...form, subset };
     return this.answerZone(cacheKey(chosen), chosen, loaded, this.options.zoneCacheMs);
@@ -222,7 +227,7 @@ export class QueryHandler {
    * fall between reading and caching, so a cached answer is never older than the last change.
    */
   private answerZone(key: string, form: AnswerForm, loaded: EnsureResult, ttlMs: number): CachedAnswer {
-    const result = this.deps.zone.answerNow(form.name, form.type, loaded, form.subset);
+    const result = this.deps.zone.answerNow(form.name, form.type, loaded, form.subset, undefined, form.placement?.datacenter);
     const rcode = result.answer.rcode;
     const options = { limit: form.limit, authoritative: rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
     const encoded = encodeMovableAnswer(formQuery(form), result.answer, options);

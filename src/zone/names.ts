@@ -4,27 +4,43 @@ import { ipv6Bytes } from '../dns/writer.js';
 /** What a name under our domain stands for. */
 export type ZoneName =
   | { kind: 'apex' }
-  /** `<svc>`, or `<tag>....<tag>.<svc>`: the providers carrying every one of `tags`. */
-  | { kind: 'service'; service: string; tags?: readonly string[] }
+  /**
+   * `<svc>`, or `<tag>....<tag>.<svc>`: the providers carrying every one of `tags`. Under a
+   * datacenter's sub-zone (`api.west.<domain>`) `datacenter` names it: that datacenter only.
+   */
+  | { kind: 'service'; service: string; tags?: readonly string[]; datacenter?: string }
   /** `_<svc>._tcp` (no tags), `_<svc>._<tag>` (Consul's RFC 2782 form), `_<endpoint>._tcp.<svc>`. */
-  | { kind: 'srv'; service: string; tags?: readonly string[]; endpoint?: string }
+  | { kind: 'srv'; service: string; tags?: readonly string[]; endpoint?: string; datacenter?: string }
   | { kind: 'addr'; address: string }
   /** A name that only has names below it, such as `addr.<domain>`: NODATA, not NXDOMAIN (RFC 8020). */
   | { kind: 'empty' }
   | { kind: 'none' };
 
-/** The forms that name a service's providers: what the answer steps filter for. */
-export type ServiceForm = Extract<ZoneName, { service: string }>;
+/**
+ * The forms that name a service's providers: what the answer steps filter for. The zone adds
+ * what the name alone does not say: the datacenter the client was placed in (`--client-datacenter`,
+ * EDNS Client Subnet), and whether SRV records are asked for (`--srv-failover-priority`).
+ */
+export type ServiceForm = Extract<ZoneName, { service: string }> & { client?: string; asksSrv?: boolean };
 
 const NONE: ZoneName = { kind: 'none' };
 const EMPTY: ZoneName = { kind: 'empty' };
 
-/** Maps a lowercased query name to what it asks for; undefined when outside `domain`. */
-export function classify(name: string, domain: string): ZoneName | undefined {
+/**
+ * Maps a lowercased query name to what it asks for; undefined when outside `domain`. The label
+ * just before the domain is a datacenter's sub-zone when `datacenters` holds it: the name under
+ * it is read as under the domain, and asks that datacenter only (`addr` names are not in sub-zones).
+ */
+export function classify(name: string, domain: string, datacenters?: ReadonlySet<string>): ZoneName | undefined {
   const labels = labelsUnder(name, domain);
   if (!labels) return undefined;
   if (labels.length === 0) return { kind: 'apex' };
-  return classifyLabels(labels);
+  const datacenter = labels[labels.length - 1];
+  if (!datacenters?.has(datacenter)) return classifyLabels(labels);
+  if (labels.length === 1) return EMPTY;
+  if (labels[labels.length - 2] === 'addr') return NONE;
+  const form = classifyLabels(labels.slice(0, -1));
+  return form.kind === 'service' || form.kind === 'srv' ? { ...form, datacenter } : form;
 }
 
 /**

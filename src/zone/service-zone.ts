@@ -7,6 +7,8 @@ import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ProviderView } from '../registry/view.js';
 import { runSteps, tagStep, type AnswerStep, type ProviderFilter } from './answer-step.js';
+import { datacenterScope, failoverStep } from './datacenter-step.js';
+import { datacenterOrder, NO_DATACENTERS, type DatacenterOptions } from './datacenters.js';
 import { hostAddresses, providerAddresses, type HostAddresses } from './host-addresses.js';
 import { addressToHex, classify, reverseAddress, type ServiceForm, type ZoneName } from './names.js';
 import { reverseDependency, type ReverseIndex } from './reverse-index.js';
@@ -20,6 +22,8 @@ export interface ServiceZoneOptions {
   hostWaitMs: number;
   /** Most addresses in an A or AAAA answer, chosen per client network; 0 = all. */
   maxAnswers: number;
+  /** `--datacenter`, `--failover` and the configured datacenters; none when left out. */
+  datacenters?: DatacenterOptions;
 }
 
 /** An answer and what it was built from, so the cache can drop it when that changes. */
@@ -56,7 +60,10 @@ export class ServiceZone {
   /** The known addresses of a provider hostname. */
   private readonly known = (host: string) => this.hosts.get(host);
   /** What a service's providers pass through, in order, before an answer is made of them. */
-  private readonly steps: readonly ProviderFilter[] = [tagStep, healthStep];
+  private readonly steps: readonly ProviderFilter[];
+  private readonly datacenters: DatacenterOptions;
+  /** The configured datacenters: each a sub-zone. */
+  private readonly datacenterNames: ReadonlySet<string>;
 
   constructor(
     readonly options: ServiceZoneOptions,
@@ -65,7 +72,32 @@ export class ServiceZone {
     private readonly reverse: ReverseIndex,
     /** The SOA serial; with zone transfers, the serial secondaries transfer. */
     private readonly serial: () => number = () => this.startSerial,
-  ) {}
+  ) {
+    this.datacenters = options.datacenters ?? NO_DATACENTERS;
+    this.datacenterNames = new Set(this.datacenters.names);
+    this.steps = this.datacenterNames.size ? [tagStep, ...this.datacenterSteps()] : [tagStep, healthStep];
+  }
+
+  /**
+   * With datacenters: the ones a name may be answered from (a sub-zone's, or the client's, the
+   * bridge's and `--failover`'s), health over those alone (so it fails open only when none of them
+   * has a healthy provider), then the first of them with providers left.
+   */
+  private datacenterSteps(): ProviderFilter[] {
+    const { local, srvFailoverPriority } = this.datacenters;
+    const order = (question: ServiceForm) => (question.datacenter === undefined ? datacenterOrder(this.datacenters, question.client) : [question.datacenter]);
+    const srvStep = (question: ServiceForm) => (question.datacenter === undefined && question.asksSrv ? srvFailoverPriority : 0);
+    return [
+      (providers, question) => datacenterScope(providers, order(question), local),
+      healthStep,
+      (providers, question) => failoverStep(providers, order(question), local, srvStep(question)),
+    ];
+  }
+
+  /** What `name` asks for; a configured datacenter's label before the domain is its sub-zone. */
+  classify(name: string): ZoneName | undefined {
+    return classify(name, this.options.domain, this.datacenterNames);
+  }
 
   /** Services whose answers depend on `host`'s addresses. */
   servicesUsingHost(host: string): string[] {
@@ -73,7 +105,7 @@ export class ServiceZone {
   }
 
   contains(name: string): boolean {
-    return classify(name, this.options.domain) !== undefined;
+    return this.classify(name) !== undefined;
   }
 
   /** Loads, then answers: `prepare` followed by `answerNow`. */
@@ -97,8 +129,8 @@ export class ServiceZone {
    * The answer from what is loaded now. Synchronous, so a caller that caches it has read the
    * providers and stored the answer with no registry change in between.
    */
-  answerNow(name: string, type: number, loadResult: EnsureResult = 'ready', subset?: readonly string[], trace?: ZoneTrace): ZoneResult {
-    const form = classify(name, this.options.domain);
+  answerNow(name: string, type: number, loadResult: EnsureResult = 'ready', subset?: readonly string[], trace?: ZoneTrace, client?: string): ZoneResult {
+    const form = this.classify(name);
     if (trace) trace.form = form;
     if (!form) return this.reverseName(name, type);
     if (form.kind === 'none') return this.negative(Rcode.NXDOMAIN, [], trace);
@@ -109,7 +141,7 @@ export class ServiceZone {
     if (loadResult === 'unavailable' && this.registry.providers(service).length === 0) {
       return { answer: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [] }, services: [], rotates: false };
     }
-    const providers = this.filter(form, trace);
+    const providers = this.filter(asked(form, type, client), trace);
     if (providers.length === 0) return this.negative(Rcode.NXDOMAIN, [service], trace);
     const answer = form.kind === 'srv' ? this.srvOnly(name, type, providers) : this.records(name, type, providers, subset, trace);
     if (!answer.answer.length) return this.negative(Rcode.NOERROR, [service], trace);
@@ -158,7 +190,7 @@ export class ServiceZone {
   }
 
   private serviceOf(name: string): string | undefined {
-    const form = classify(name, this.options.domain);
+    const form = this.classify(name);
     return form && 'service' in form ? form.service : undefined;
   }
 
@@ -167,12 +199,12 @@ export class ServiceZone {
    * weighted rendezvous hashing; undefined when every address is answered (N or fewer, another
    * type, or a service not loaded yet).
    */
-  subsetFor(name: string, type: number, network: string): readonly string[] | undefined {
+  subsetFor(name: string, type: number, network: string, client?: string): readonly string[] | undefined {
     const family = type === RRType.A ? 'A' : type === RRType.AAAA ? 'AAAA' : undefined;
-    const form = family && classify(name, this.options.domain);
+    const form = family && this.classify(name);
     if (!form || form.kind !== 'service' || !this.registry.loaded(form.service)) return undefined;
     const weights = new Map<string, number>();
-    for (const provider of this.filter(form)) {
+    for (const provider of this.filter(asked(form, type, client))) {
       for (const address of providerAddresses(provider, family!, this.known)) weights.set(address, (weights.get(address) ?? 0) + provider.weight);
     }
     if (weights.size <= this.options.maxAnswers) return undefined;
@@ -322,6 +354,12 @@ export class ServiceZone {
   private ownName(host: string): boolean {
     return host === this.options.domain || host.endsWith(`.${this.options.domain}`);
   }
+}
+
+/** The question the steps see: the name's form, with the client's datacenter and whether SRV records are asked for. */
+function asked(form: ServiceForm, type: number, client: string | undefined): ServiceForm {
+  if (client === undefined && type !== RRType.SRV) return form;
+  return { ...form, ...(client === undefined ? {} : { client }), ...(type === RRType.SRV ? { asksSrv: true } : {}) };
 }
 
 /** The providers of the endpoint a name asks for: `_<endpoint>._tcp.<svc>`, or the main one. */

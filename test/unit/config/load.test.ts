@@ -196,3 +196,41 @@ describe('loadConfig: zone transfers', () => {
     ]);
   });
 });
+
+describe('loadConfig: datacenters', () => {
+  it('reads --datacenter, --failover, --srv-failover-priority and --client-datacenter, lowercased', () => {
+    const config = load({ flags: { datacenter: 'East', failover: 'west,South', 'srv-failover-priority': '100', 'client-datacenter': ['127.0.0.2=west', '10.0.0.0/8=east'] } });
+    assert.equal(config.datacenter, 'east');
+    assert.deepEqual(config.failover, ['west', 'south']);
+    assert.equal(config['srv-failover-priority'], 100);
+    assert.deepEqual(config['client-datacenter'], [
+      { address: '127.0.0.2', prefix: 32, family: 'ipv4', datacenter: 'west' },
+      { address: '10.0.0.0', prefix: 8, family: 'ipv4', datacenter: 'east' },
+    ]);
+  });
+  it('takes them as top-level YAML keys, client-datacenter as a list', () => {
+    const file = write('datacenters.yaml', 'datacenter: east\nfailover: [west]\nclient-datacenter: ["127.0.0.3/32=west"]\n');
+    const config = load({ file });
+    assert.deepEqual([config.datacenter, config.failover, config['client-datacenter'].map((c) => c.datacenter)], ['east', ['west'], ['west']]);
+  });
+  it('refuses what does not fit, naming the key', () => {
+    assert.deepEqual(problems({ flags: { failover: 'west', 'client-datacenter': ['127.0.0.2=west'] } }), [
+      '--failover: needs --datacenter, the datacenter this bridge is in',
+      '--client-datacenter: needs --datacenter, the datacenter this bridge is in',
+    ]);
+    assert.deepEqual(problems({ flags: { datacenter: 'east', failover: 'west,east,west', 'srv-failover-priority': '5' } }), [
+      '--failover: "east" is --datacenter itself: list the other datacenters',
+      '--failover: "west" is listed twice',
+    ]);
+    assert.deepEqual(problems({ flags: { datacenter: 'east', 'srv-failover-priority': '5' } }), [
+      '--srv-failover-priority: needs --failover: the datacenters whose providers SRV answers add',
+    ]);
+    assert.deepEqual(problems({ flags: { datacenter: 'east', 'client-datacenter': ['127.0.0.2=sotuh'] } }), [
+      '--client-datacenter: "127.0.0.2/32=sotuh": sotuh is not a configured datacenter (east)',
+    ]);
+    assert.deepEqual(problems({ flags: { datacenter: 'ea st', 'client-datacenter': ['127.0.0.2'] } }), [
+      '--datacenter: must be letters, digits, - and _ (one DNS label) (got "ea st")',
+      '--client-datacenter: "127.0.0.2" is not CIDR=NAME',
+    ]);
+  });
+});

@@ -47,6 +47,33 @@ describe('classify: the name forms under the domain', () => {
   });
 });
 
+describe('classify with datacenters east and west: each a sub-zone', () => {
+  const domain = 'service.local';
+  const datacenters = new Set(['east', 'west']);
+  const cases: [string, ZoneName | undefined][] = [
+    ['api.west.service.local', { kind: 'service', service: 'api', datacenter: 'west' }],
+    ['canary.api.west.service.local', { kind: 'service', service: 'api', tags: ['canary'], datacenter: 'west' }],
+    ['v2.canary.api.east.service.local', { kind: 'service', service: 'api', tags: ['v2', 'canary'], datacenter: 'east' }],
+    ['_api._tcp.west.service.local', { kind: 'srv', service: 'api', datacenter: 'west' }],
+    ['_api._canary.west.service.local', { kind: 'srv', service: 'api', tags: ['canary'], datacenter: 'west' }],
+    ['_http._tcp.api.west.service.local', { kind: 'srv', service: 'api', endpoint: 'http', datacenter: 'west' }],
+    ['west.west.service.local', { kind: 'service', service: 'west', datacenter: 'west' }],
+    ['west.service.local', { kind: 'empty' }],
+    ['_tcp.api.west.service.local', { kind: 'empty' }],
+    ['api.service.local', { kind: 'service', service: 'api' }],
+    ['api.south.service.local', { kind: 'service', service: 'south', tags: ['api'] }],
+    ['0a000001.addr.west.service.local', { kind: 'none' }],
+    ['addr.west.service.local', { kind: 'none' }],
+    ['0a000001.addr.service.local', { kind: 'addr', address: '10.0.0.1' }],
+    ['_x.api.west.service.local', { kind: 'none' }],
+  ];
+  for (const [name, expected] of cases) {
+    it(`${name} -> ${expected ? JSON.stringify(expected) : 'outside the domain'}`, () => {
+      assert.deepEqual(classify(name, domain, datacenters), expected);
+    });
+  }
+});
+
 describe('addressToHex: Consul-style synthetic SRV targets', () => {
   const cases: [string, string][] = [
     ['10.0.0.1', '0a000001'],
