@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runCli, startBridge, type BridgeProcess } from '../harness/bridge.js';
 import { dig, rdata } from '../harness/dig.js';
+import { startDnsmasq } from '../harness/dnsmasq.js';
 import { eventually } from '../harness/eventually.js';
 import { startTestProvider, type TestProvider } from '../harness/provider.js';
+import { connectZooKeeper, startZooKeeper } from '../harness/zookeeper.js';
 import { getJson, tempDir, writeTemp } from './helpers.js';
 
 /** One provider a step removed, as /api/explain reports it. */
@@ -131,3 +133,43 @@ for (const workers of [1, 2]) {
     });
   });
 }
+
+describe('explain with --workers 2: a stale source (real ZooKeeper stopped) and a forwarded answer in the cache (real dnsmasq)', () => {
+  it('names the source that answers and whether it is stale; a cached forwarded answer with its rcode and the TTL counting down', async (t) => {
+    const zk = await startZooKeeper();
+    t.after(() => zk.stop());
+    const registrar = await connectZooKeeper(zk.address);
+    await registrar.create('/api/providers/10.0.20.1:80', '');
+    await registrar.close();
+    const upstream = await startDnsmasq({ config: ['local=/example.test/', 'host-record=web.example.test,192.0.2.10', 'local-ttl=600'] });
+    t.after(() => upstream.stop());
+    const file = await writeTemp(await tempDir(), 'services.yaml', 'api: ["10.0.30.1:80"]\n');
+    const bridge = await startBridge(['--zookeeper', zk.address, '--zk-session-timeout', '4000', '--file', file, '--upstream', upstream.address, '--workers', '2']);
+    t.after(() => bridge.stop());
+    const sourcesOf = (body: { sources: { name: string; state: string; stale: boolean; providers: number; answered: number }[] }) =>
+      Object.fromEntries(body.sources.map((s) => [s.name, [s.state, s.stale, s.providers, s.answered]]));
+
+    const live = await explain(bridge, 'name=api&type=SRV');
+    assert.deepEqual(sourcesOf(live), { zookeeper: ['connected', false, 1, 1], file: ['connected', false, 1, 1] });
+    await zk.stop();
+    const stale = await eventually(async () => {
+      const body = await explain(bridge, 'name=api&type=SRV');
+      assert.deepEqual(sourcesOf(body).zookeeper, ['disconnected', true, 1, 1], JSON.stringify(body.sources));
+      return body;
+    }, { attempts: 400 });
+    assert.deepEqual(sourcesOf(stale).file, ['connected', false, 1, 1]);
+    assert.equal(stale.answer.length, 2, 'its providers are still answered, as last read');
+    const { output } = await runCli(['lookup', 'api', '--explain', '--type', 'SRV', '--http', bridge.http]);
+    assert.match(output, /^zookeeper +zookeeper +- +disconnected \(stale\) +1 +1/m);
+
+    const before = await explain(bridge, 'name=web.example.test');
+    assert.deepEqual([before.route, before.rcode, before.cache.cached], ['forward', undefined, false]);
+    assert.deepEqual(before.forward, { zone: '.', upstreams: [upstream.address] });
+    assert.deepEqual(rdata((await dig(bridge.address, 'web.example.test')).answer), ['192.0.2.10']);
+    const after = await explain(bridge, 'name=web.example.test');
+    assert.deepEqual([after.rcode, after.cache.cached], ['NOERROR', true]);
+    assert.equal(after.ttl.from, "the upstream's answer, counting down while cached");
+    assert.ok(after.ttl.seconds > 0 && after.ttl.seconds <= 600, String(after.ttl.seconds));
+    assert.equal(after.cache.forms[0].form, 'UDP with EDNS, up to 1232 bytes');
+  });
+});
