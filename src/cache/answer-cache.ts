@@ -21,6 +21,8 @@ export interface CachedAnswer {
   form: AnswerForm;
   /** Services the answer was built from: a change to any of them drops it. */
   services: readonly string[];
+  /** The service the question names, for the busiest-services list; undefined for other names. */
+  service?: string;
   /** For answers from an upstream: where each TTL sits, so hits count it down (RFC 1035 says TTLs age). */
   ttls?: { offsets: number[]; values: number[]; storedAt: number };
   /** When it leaves the cache (ms since the epoch), set by `AnswerCache.set`. */
@@ -30,9 +32,9 @@ export interface CachedAnswer {
 }
 
 /** A cached answer with every field in place (one object shape for all of them keeps hits monomorphic). */
-export function cachedAnswer(fields: Pick<CachedAnswer, 'bytes' | 'rcode' | 'zone' | 'form' | 'services'> & Partial<Pick<CachedAnswer, 'records' | 'ttls'>>): CachedAnswer {
-  const { bytes, rcode, zone, form, services, records, ttls } = fields;
-  return { bytes, records, next: 0, rcode, zone, form, services, ttls, expires: Infinity, touchedAt: 0 };
+export function cachedAnswer(fields: Pick<CachedAnswer, 'bytes' | 'rcode' | 'zone' | 'form' | 'services'> & Partial<Pick<CachedAnswer, 'records' | 'ttls' | 'service'>>): CachedAnswer {
+  const { bytes, rcode, zone, form, services, records, ttls, service } = fields;
+  return { bytes, records, next: 0, rcode, zone, form, services, service, ttls, expires: Infinity, touchedAt: 0 };
 }
 
 /** A cached answer a registry change dropped: enough to encode it again. */

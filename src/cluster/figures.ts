@@ -1,4 +1,5 @@
-import type { QueryFigures } from '../ops/metrics.js';
+import { TOP_SERVICES_LISTED, type QueryFigures } from '../ops/metrics.js';
+import { mergeTop } from '../ops/top-services.js';
 
 /**
  * The DNS workers' query counts summed, as `/metrics` sums them. Each worker reports its counts
@@ -7,7 +8,7 @@ import type { QueryFigures } from '../ops/metrics.js';
  */
 export class SummedFigures<Worker> {
   private readonly last = new Map<Worker, QueryFigures>();
-  private readonly sum: QueryFigures = { hits: 0, misses: 0, forwarded: 0, latency: [] };
+  private readonly sum: Omit<QueryFigures, 'top'> = { hits: 0, misses: 0, forwarded: 0, latency: [] };
 
   report(worker: Worker, figures: QueryFigures): void {
     const before = this.last.get(worker);
@@ -22,7 +23,10 @@ export class SummedFigures<Worker> {
     this.last.delete(worker);
   }
 
+  /** The counts summed; the busiest services are each worker's latest list, summed. */
   total(): QueryFigures {
-    return { ...this.sum, latency: [...this.sum.latency] };
+    const reports = [...this.last.values()];
+    const top = { services: mergeTop(reports.map((r) => r.top.services), TOP_SERVICES_LISTED), counters: reports.reduce((sum, r) => sum + r.top.counters, 0) };
+    return { ...this.sum, latency: [...this.sum.latency], top };
   }
 }

@@ -4,6 +4,7 @@ import type { Provider } from '../registry/provider.js';
 import type { EnsureResult, InstanceStatus } from '../registry/source.js';
 import type { Explanation } from '../server/explain.js';
 import type { Change } from './changes.js';
+import type { TopList } from './metrics.js';
 import { readiness } from './readiness.js';
 
 /** What the HTTP side reads from the registry (the `Registry` in the process that runs the sources). */
@@ -112,4 +113,19 @@ export function explainJson(explanation: Explanation, statuses: readonly Instanc
     return { ...known, kind, ...(datacenter ? { datacenter } : {}), state, ...(detail ? { detail } : {}) };
   });
   return { ...explanation, sources };
+}
+
+/** Services the status page lists as the busiest. */
+const TOP_SHOWN = 20;
+
+/** The busiest services of the last minute, each with the providers it has now (0 stands out: asked for, none there). */
+export interface TopJson {
+  /** `queries` and `nxdomain` are lower bounds: the sketch may have let a name go and taken it back. */
+  services: { service: string; queries: number; nxdomain: number; providers: number }[];
+  /** Counters the bounded top-k sketches hold, summed over DNS processes. */
+  counters: number;
+}
+
+export function topJson(registry: Pick<RegistryReader, 'providers'>, top: TopList): TopJson {
+  return { services: top.services.slice(0, TOP_SHOWN).map((t) => ({ ...t, providers: registry.providers(t.service).length })), counters: top.counters };
 }

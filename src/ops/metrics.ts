@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, Registry as PromRegistry, type Metric } from 'prom-client';
 import type { AnswerCache } from '../cache/answer-cache.js';
-import { RcodeName, typeName } from '../dns/constants.js';
+import { Rcode, RcodeName, typeName } from '../dns/constants.js';
 import type { ForwardObserver } from '../forward/forwarder.js';
 import { formatEndpoint } from '../forward/endpoint.js';
 import type { Registry } from '../registry/registry.js';
 import type { SourceStatus } from '../registry/source.js';
 import type { QueryObserver } from '../server/handler.js';
+import { TopServices, type TopService } from './top-services.js';
 
 const PREFIX = 'dnsbridge_';
 
@@ -22,7 +23,18 @@ export interface QueryFigures {
   forwarded: number;
   /** Answers per `LATENCY_BOUNDS` bucket (not cumulative), then those above the last bound. */
   latency: number[];
+  /** Not a count since start: the busiest services of the last minute now. */
+  top: TopList;
 }
+
+export interface TopList {
+  services: TopService[];
+  /** Counters the top-k sketches hold (bounded, whatever is queried). */
+  counters: number;
+}
+
+/** Services listed per process: the page shows 20; more are kept so summing DNS workers stays close. */
+export const TOP_SERVICES_LISTED = 50;
 
 /**
  * Prometheus metrics. Per-query counts are plain numbers bumped on the hot path and read out at
@@ -41,6 +53,8 @@ export class Metrics implements QueryObserver, ForwardObserver {
   private readonly latency: ScrapedHistogram;
   private readonly upstreamLatency: Histogram<'upstream'>;
   private readonly upstreamOutcomes: Counter<'upstream' | 'outcome'>;
+  /** The services most asked for in the last minute, with their NXDOMAINs. */
+  readonly top = new TopServices();
 
   constructor() {
     const registers = [this.registry];
@@ -101,12 +115,14 @@ export class Metrics implements QueryObserver, ForwardObserver {
     const key = queryCountKey(event.type, event.rcode, event.cached);
     byKey.set(key, (byKey.get(key) ?? 0) + 1);
     this.latency.observe(event.seconds);
+    if (event.service !== '') this.top.count(event.service, event.rcode === Rcode.NXDOMAIN);
     if (event.zone === 'service' && this.lagging()) this.staleCount++;
   }
 
   /** Read once a second for the charts, off the query path: it walks the few per-zone counts. */
   queryFigures(): QueryFigures {
-    const figures: QueryFigures = { hits: 0, misses: 0, forwarded: 0, latency: this.latency.buckets() };
+    const top = { services: this.top.top(TOP_SERVICES_LISTED), counters: this.top.tracked };
+    const figures: QueryFigures = { hits: 0, misses: 0, forwarded: 0, latency: this.latency.buckets(), top };
     for (const [zone, byKey] of this.queryCounts) {
       for (const [key, value] of byKey) {
         if (key % 2 === 1) figures.hits += value;

@@ -2,12 +2,13 @@ import type { Logger } from 'pino';
 import type { Endpoint } from '../forward/endpoint.js';
 import { isServiceName } from '../registry/fields.js';
 import type { ExplainQuestion, Explanation } from '../server/explain.js';
-import { explainJson, serviceJson, servicesJson, statusJson, type CacheFigures, type HealthReader, type RegistryReader, type TransferStatus } from './api.js';
+import { explainJson, serviceJson, servicesJson, statusJson, topJson, type CacheFigures, type HealthReader, type RegistryReader, type TopJson, type TransferStatus } from './api.js';
 import { assetRoutes } from './assets.js';
 import { ChangeLog } from './changes.js';
 import { EventStream } from './events.js';
 import { explainQuestion } from './explain-params.js';
 import { History } from './history.js';
+import { logLoadProgress } from './load-progress.js';
 import { HttpServer, sendJson, sendText, type Route } from './http.js';
 import type { QueryFigures } from './metrics.js';
 import { readiness } from './readiness.js';
@@ -42,13 +43,15 @@ const STATUS_EVERY_MS = 5000;
 /** The charts' resolution: one sample a second, kept 15 minutes. */
 const SAMPLE_EVERY_MS = 1000;
 
-/** `--http`: metrics, health, readiness, the JSON API and the live status page. */
+/** `--http`: metrics, health, readiness, the JSON API and the live status page; and the log's loading progress. */
 export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Logger): Promise<OpsServer> {
   const changes = new ChangeLog();
   const events = new EventStream();
   const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening(), deps.health, deps.transfers?.());
+  // Read once a tick: the history and the busiest services come from the same reading.
+  let figures = deps.queries();
   const history = new History({
-    queries: deps.queries,
+    queries: () => figures,
     statuses: () => deps.registry.statuses(),
     unhealthy: () => {
       const figures = deps.health.figures();
@@ -56,11 +59,18 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
     },
   });
   const stopPushing = pushChanges(deps, changes, events, status);
-  const sampler = setInterval(() => events.send('sample', history.sample()), SAMPLE_EVERY_MS);
+  const stopProgress = logLoadProgress(deps.registry, log);
+  const top = () => topJson(deps.registry, figures.top);
+  const sampler = setInterval(() => {
+    figures = deps.queries();
+    events.send('sample', history.sample());
+    events.send('top', top());
+  }, SAMPLE_EVERY_MS);
   sampler.unref();
-  const server = new HttpServer(routes(deps, events, status, history), log);
+  const server = new HttpServer(routes(deps, events, status, { history, top }), log);
   const address = await server.listen(endpoint).catch((error) => {
     clearInterval(sampler);
+    stopProgress();
     stopPushing();
     events.close();
     throw error;
@@ -70,6 +80,7 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
     address,
     async close() {
       clearInterval(sampler);
+      stopProgress();
       stopPushing();
       events.close();
       await server.close();
@@ -77,7 +88,13 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
   };
 }
 
-function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typeof statusJson>, history: History): Route[] {
+/** What the page draws besides the registry: the charts' samples and the busiest services. */
+interface Live {
+  history: History;
+  top: () => TopJson;
+}
+
+function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typeof statusJson>, { history, top }: Live): Route[] {
   return [
     { path: '/', handle: (_req, res) => sendText(res, 200, STATUS_PAGE, 'text/html; charset=utf-8') },
     ...assetRoutes(),
@@ -116,8 +133,9 @@ function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typ
     },
     {
       path: '/events',
-      handle: (req, res) => events.attach(req, res, [['snapshot', { ...servicesJson(deps.registry, deps.health), status: status(), history: history.samples() }]]),
+      handle: (req, res) => events.attach(req, res, [['snapshot', { ...servicesJson(deps.registry, deps.health), status: status(), history: history.samples(), top: top() }]]),
     },
+    { path: '/api/top', handle: (_req, res) => sendJson(res, 200, top()) },
   ];
 }
 

@@ -15,7 +15,7 @@ export class QueryLog implements QueryObserver {
 
   answered(event: Parameters<QueryObserver['answered']>[0]): void {
     this.inner.answered(event);
-    this.log.info({ ...event, type: typeName(event.type), rcode: RcodeName[event.rcode] ?? event.rcode }, 'query');
+    this.log.info({ ...event, type: typeName(event.type), rcode: RcodeName[event.rcode] ?? event.rcode, service: undefined }, 'query');
   }
 
   malformed(reason: string): void {

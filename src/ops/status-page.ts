@@ -1,8 +1,8 @@
 /**
  * The status page at `/`: one small HTML document with its script inline, and uPlot served by the
  * bridge itself (`/assets/uplot.js`, from node_modules). It starts from the `snapshot` event of
- * `/events` (services, status, the last 15 minutes of samples) and applies `service`, `status`
- * and `sample` events as they come, so it follows the registries and the load without
+ * `/events` (services, status, the last 15 minutes of samples, the busiest services) and applies
+ * `service`, `status`, `sample` and `top` events as they come, so it follows the registries and the load without
  * reloading. Registry data is shown with textContent only: a provider's fields are never parsed
  * as HTML. Light or dark follows the browser's `prefers-color-scheme`.
  */
@@ -36,6 +36,7 @@ export const STATUS_PAGE = `<!doctype html>
   #summary span { margin-right: 1.2rem; }
   #filter { margin: .3rem 0 .5rem; padding: .2rem .4rem; width: 16rem; max-width: 100%; box-sizing: border-box; }
   .muted { color: var(--muted); font-size: 12px; }
+  #loading { margin: .6rem 0; } #loading progress { width: min(20rem, 60vw); vertical-align: middle; margin: 0 .4rem; }
   .pager { margin: .4rem 0; display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; }
   .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 26rem), 1fr)); gap: 1rem; }
   figure.chart { margin: 0; min-width: 0; }
@@ -47,6 +48,7 @@ export const STATUS_PAGE = `<!doctype html>
 <body>
 <h1>dnsbridge</h1>
 <div id="summary"><span id="ready">connecting…</span><span id="cache"></span><span id="count"></span><span id="health"></span></div>
+<div id="loading" hidden></div>
 <h2>Last 15 minutes</h2>
 <div id="charts" class="charts">
 <figure class="chart" id="chart-queries"><figcaption>Answers per second</figcaption></figure>
@@ -54,9 +56,14 @@ export const STATUS_PAGE = `<!doctype html>
 <figure class="chart" id="chart-ratio"><figcaption>Cache hit ratio (%)</figcaption></figure>
 <figure class="chart" id="chart-unhealthy" hidden><figcaption>Unhealthy providers</figcaption></figure>
 </div>
+<h2>Busiest services, last minute</h2>
+<div class="scroll" tabindex="0" role="region" aria-label="busiest services">
+<table class="data"><thead><tr><th>service</th><th>queries</th><th>NXDOMAIN</th><th>providers</th></tr></thead>
+<tbody id="top"></tbody></table>
+</div>
 <h2>Sources</h2>
 <div class="scroll" tabindex="0" role="region" aria-label="sources">
-<table class="data"><thead><tr><th>source</th><th>kind</th><th>datacenter</th><th>state</th><th>last sync</th><th>watched services</th><th>watch events</th><th>decode failures</th><th>detail</th></tr></thead>
+<table class="data"><thead><tr><th>source</th><th>kind</th><th>datacenter</th><th>state</th><th>last sync</th><th>watched services</th><th>loaded</th><th>watch events</th><th>decode failures</th><th>detail</th></tr></thead>
 <tbody id="sources"></tbody></table>
 </div>
 <div id="source-charts"></div>
@@ -167,8 +174,9 @@ function renderStatus(status) {
   const ratio = !cache || cache.hitRatio === null ? "–" : (100 * cache.hitRatio).toFixed(1) + "%";
   $("cache").textContent = cache ? "cache hit ratio " + ratio + " (" + cache.size + " answers cached)" : "cache: in the DNS workers (see /metrics)";
   $("sources").replaceChildren(...status.sources.map((s) =>
-    row([s.name, s.kind, s.datacenter || "", el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, s.watchEvents, s.decodeFailures, s.detail || ""],
+    row([s.name, s.kind, s.datacenter || "", el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, loaded(s.preload), s.watchEvents, s.decodeFailures, s.detail || ""],
       { "data-source": s.name })));
+  renderLoading(status.sources.filter((s) => s.preload && !s.preload.done));
   $("changes").replaceChildren(...status.changes.map(renderChange));
   renderHealth(status.health);
   renderTransfers(status.transfers);
@@ -176,6 +184,20 @@ function renderStatus(status) {
   staleSources.clear();
   for (const s of status.sources) staleSources.set(s.name, s.stale);
   if (changed) queueServices();
+}
+
+/** "1200 of 5000": a preloading source's progress; "-" for a source that loads on demand. */
+function loaded(preload) {
+  return preload ? preload.loaded + " of " + preload.listed : "-";
+}
+
+/** A progress bar per source still loading (--preload); gone once every source is loaded. */
+function renderLoading(sources) {
+  $("loading").hidden = !sources.length;
+  $("loading").replaceChildren(...sources.map((s) => el("div", { "data-loading": s.name },
+    el("label", { for: "loading-" + s.name }, s.name + ": loading services"),
+    el("progress", { id: "loading-" + s.name, max: String(Math.max(1, s.preload.listed)), value: String(s.preload.loaded) }),
+    loaded(s.preload))));
 }
 
 function renderTransfers(transfers) {
@@ -193,6 +215,12 @@ function renderTransfers(transfers) {
 function renderChange(c) {
   const health = [...c.failed.map((p) => p + " failing"), ...c.recovered.map((p) => p + " passing again")].join(", ");
   return row([time(c.at), c.service, c.added.join(", "), c.removed.join(", "), health, c.providers]);
+}
+
+function renderTop(top) {
+  $("top").replaceChildren(...top.services.map((t) =>
+    row([t.service, t.queries, el("td", { class: t.nxdomain ? "down" : "" }, t.nxdomain), el("td", { class: t.providers ? "" : "down" }, t.providers || "none")], { "data-top": t.service })));
+  if (!top.services.length) $("top").replaceChildren(row([el("td", { colspan: "4", class: "muted" }, "no queries for services in the last minute")]));
 }
 
 function applyService(service) {
@@ -335,7 +363,9 @@ events.addEventListener("snapshot", (e) => {
   renderStatus(snapshot.status);
   samples = snapshot.history.slice(-HISTORY);
   buildCharts();
+  renderTop(snapshot.top);
 });
+events.addEventListener("top", (e) => renderTop(JSON.parse(e.data)));
 events.addEventListener("service", (e) => applyService(JSON.parse(e.data)));
 events.addEventListener("status", (e) => renderStatus(JSON.parse(e.data)));
 events.addEventListener("sample", (e) => addSample(JSON.parse(e.data)));

@@ -23,7 +23,8 @@ import type { Router } from './router.js';
 
 /** Told about every answer, for metrics and the query log; the event object is reused, so read it at once. */
 export interface QueryObserver {
-  answered(event: { zone: string; type: number; rcode: number; cached: boolean; seconds: number; client: string; name: string }): void;
+  /** `service`: the service the name asks for, '' for other names. */
+  answered(event: { zone: string; type: number; rcode: number; cached: boolean; seconds: number; client: string; name: string; service: string }): void;
   malformed(reason: string): void;
   truncated(): void;
 }
@@ -94,7 +95,7 @@ export class QueryHandler {
   /** Answers a registry change dropped, to encode again once the change is applied. */
   private stale = new Map<string, StaleAnswer>();
   /** One event object for every answer: observers read it synchronously (no allocation per hit). */
-  private readonly event = { zone: '', type: 0, rcode: 0, cached: false, seconds: 0, client: '', name: '' };
+  private readonly event = { zone: '', type: 0, rcode: 0, cached: false, seconds: 0, client: '', name: '', service: '' };
 
   constructor(
     private deps: HandlerDeps,
@@ -201,6 +202,7 @@ export class QueryHandler {
     event.seconds = (performance.now() - started) / 1000;
     event.client = client;
     event.name = query.name;
+    event.service = entry.service ?? '';
     this.deps.observer.answered(event);
     if (out[2] & (Flag.TC >> 8)) this.deps.observer.truncated();
     return out;
@@ -232,7 +234,8 @@ export class QueryHandler {
     const options = { limit: form.limit, authoritative: rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
     const encoded = encodeMovableAnswer(formQuery(form), result.answer, options);
     const records = result.rotates && encoded.records.length > 2 ? encoded.records : undefined;
-    const entry = cachedAnswer({ bytes: encoded.bytes, records, rcode, zone: SERVICE_ZONE, form, services: result.services });
+    const service = this.deps.zone.serviceOf(form.name);
+    const entry = cachedAnswer({ bytes: encoded.bytes, records, rcode, zone: SERVICE_ZONE, form, services: result.services, service });
     if (rcode !== Rcode.SERVFAIL) this.deps.cache.set(key, entry, ttlMs);
     return entry;
   }

@@ -189,7 +189,8 @@ export class ServiceZone {
     return this.registry.loaded(service) && this.trackHosts(service, this.registry.providers(service)).length === 0;
   }
 
-  private serviceOf(name: string): string | undefined {
+  /** The service `name` asks for (`api` of `_http._tcp.api.service.local`); undefined for other names. */
+  serviceOf(name: string): string | undefined {
     const form = this.classify(name);
     return form && 'service' in form ? form.service : undefined;
   }

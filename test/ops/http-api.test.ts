@@ -92,7 +92,7 @@ describe('the --http endpoint of a running bridge', () => {
     const lines = output.split('\n');
     assert.match(lines[0], /^SERVICE\s+PROVIDERS\s+SOURCES\s+DATACENTERS\s+HEALTH$/);
     assert.match(lines[1], /^api\s+2\s+static\s+east\s+live$/);
-    assert.ok(lines.some((line) => /^SOURCE\s+KIND\s+DATACENTER\s+STATE\s+LAST SYNC\s+SERVICES\s+DETAIL$/.test(line)), output);
+    assert.ok(lines.some((line) => /^SOURCE\s+KIND\s+DATACENTER\s+STATE\s+LAST SYNC\s+SERVICES\s+LOADED\s+DETAIL$/.test(line)), output);
     assert.ok(lines.some((line) => /^static\s+file\s+east\s+connected\s+\d{4}-/.test(line)), output);
     assert.ok(lines.includes('ready'), output);
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import dgram from 'node:dgram';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -8,8 +9,9 @@ import { startBridge, type BridgeProcess } from '../harness/bridge.js';
 import { dig } from '../harness/dig.js';
 import { eventually } from '../harness/eventually.js';
 import { startLoad, type LoadGenerator } from '../harness/load.js';
+import { query } from '../harness/wire.js';
 import { launchChromium } from './browser.js';
-import { tempDir, writeTemp } from './helpers.js';
+import { getJson, tempDir, writeTemp } from './helpers.js';
 
 /** Screenshots land here (gitignored), for a person to look at after a run. */
 const ARTIFACTS = 'test-artifacts';
@@ -57,6 +59,46 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+/** Resident memory of a process, from /proc (kB). */
+async function rssKb(pid: number): Promise<number> {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+/**
+ * Asks `count` distinct random service names over UDP, at most `window` unanswered at once (an
+ * answer or a 2 s timeout frees a place). Bounded by `count`; resolves with the answers received.
+ */
+async function flood(server: { host: string; port: number }, count: number, window = 200): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const pending = new Map<number, NodeJS.Timeout>();
+  let sent = 0;
+  let answered = 0;
+  return new Promise((resolve) => {
+    const settle = (id: number) => {
+      clearTimeout(pending.get(id));
+      pending.delete(id);
+      if (sent < count) send();
+      else if (!pending.size) {
+        socket.close();
+        resolve(answered);
+      }
+    };
+    const send = () => {
+      const id = sent++ & 0xffff;
+      pending.set(id, setTimeout(() => settle(id), 2000));
+      socket.send(query(`flood-${sent}-${Math.random().toString(36).slice(2, 10)}.service.local`, RRType.A, { id }), server.port, server.host);
+    };
+    socket.on('message', (reply) => {
+      const id = reply.readUInt16BE(0);
+      if (!pending.has(id)) return;
+      answered++;
+      settle(id);
+    });
+    for (let i = 0; i < window; i++) send();
+  });
+}
+
 describe('the status page charts, under load, in a real browser', () => {
   let bridge: BridgeProcess;
   let browser: Browser;
@@ -75,7 +117,7 @@ describe('the status page charts, under load, in a real browser', () => {
         { group: 'known', name: 'web.service.local', type: RRType.SRV },
         { group: 'unknown', name: 'nothere.service.local', type: RRType.A },
       ],
-      { perSecond: 300, timeoutMs: 2000, maxSeconds: 60 },
+      { perSecond: 300, timeoutMs: 2000, maxSeconds: 120 },
     );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -99,6 +141,34 @@ describe('the status page charts, under load, in a real browser', () => {
     await page.waitForFunction(() => (window as any).dnsbridgeCharts.get('ratio').plot.data[1].some((ratio: number | null) => (ratio ?? 0) > 50));
     assert.ok((await seriesPixels(page, 'ratio', 1)) > 0, 'the hit ratio is drawn');
     assert.equal(await page.locator('[data-source-chart="file"]').count(), 1, 'a chart per source');
+  });
+
+  it('lists the busiest services of the last minute, with NXDOMAIN counts and the one that has no provider', async () => {
+    const api = page.locator('[data-top="api"]');
+    await api.waitFor();
+    assert.ok(Number(await api.locator('td').nth(1).textContent()) > 0);
+    assert.deepEqual((await api.locator('td').allTextContents()).slice(2), ['0', '1']);
+    const missing = page.locator('[data-top="nothere"]');
+    await missing.waitFor();
+    const [queries, nxdomain, providers] = (await missing.locator('td').allTextContents()).slice(1);
+    assert.ok(Number(queries) > 0);
+    assert.equal(nxdomain, queries, 'every query for it was NXDOMAIN');
+    assert.equal(providers, 'none');
+  });
+
+  it('keeps the busiest-services sketch bounded through a flood of 100,000 random names, and still names the busy service', async (t) => {
+    const server = { host: '127.0.0.1', port: bridge.port };
+    const before = { rss: await rssKb(bridge.child.pid!), counters: (await getJson(bridge.http, '/api/top')).body.counters };
+    assert.ok((await flood(server, 50_000)) > 45_000, 'the bridge answered the first half');
+    const half = { rss: await rssKb(bridge.child.pid!), counters: (await getJson(bridge.http, '/api/top')).body.counters };
+    assert.ok((await flood(server, 50_000)) > 45_000, 'the bridge answered the second half');
+    const end = { rss: await rssKb(bridge.child.pid!), counters: (await getJson(bridge.http, '/api/top')).body.counters };
+    t.diagnostic(`RSS kB before ${before.rss}, after 50,000 names ${half.rss}, after 100,000 ${end.rss}; sketch counters ${before.counters}, ${half.counters}, ${end.counters}`);
+    // 256 counters in each of 6 ten-second windows: the sketch is full after the first half and grows no more.
+    assert.ok(half.counters <= 256 * 6 && end.counters <= 256 * 6, `counters ${half.counters}, ${end.counters}`);
+    const top = (await getJson(bridge.http, '/api/top')).body.services;
+    assert.equal(top[0].service === 'api' || top[0].service === 'web' || top[0].service === 'nothere', true, JSON.stringify(top.slice(0, 3)));
+    assert.ok(top.slice(0, 3).every((entry: { service: string }) => ['api', 'web', 'nothere'].includes(entry.service)), 'the flood\'s names rank below the busy services');
   });
 
   it('follows the browser theme, stays usable at 320 px, and saves screenshots of each', async () => {

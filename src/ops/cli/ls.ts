@@ -45,7 +45,15 @@ function formatSources(status: StatusJson): string {
     s.state,
     s.lastSync ? new Date(s.lastSync).toISOString() : 'never',
     s.watchedServices,
+    loaded(s),
     s.detail ?? '',
   ]);
-  return `${table(['source', 'kind', 'datacenter', 'state', 'last sync', 'services', 'detail'], rows)}${status.ready ? 'ready' : 'NOT READY'}\n`;
+  return `${table(['source', 'kind', 'datacenter', 'state', 'last sync', 'services', 'loaded', 'detail'], rows)}${status.ready ? 'ready' : 'NOT READY'}\n`;
+}
+
+/** A preloading source's progress: `1200/5000 loading`, `5000/5000`; `-` for a source that loads on demand. */
+function loaded(status: StatusJson['sources'][number]): string {
+  const preload = status.preload;
+  if (!preload) return '-';
+  return `${preload.loaded}/${preload.listed}${preload.done ? '' : ' loading'}`;
 }
