@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { parseConsulAddress, type ConsulEndpoint, type ConsulTarget } from './consul-connection.js';
 
 /**
  * The one Consul HTTP client: `serve`'s catalog source and `register --consul` both use it.
@@ -24,18 +25,9 @@ export class ConsulError extends Error {
   }
 }
 
-export interface ConsulTls {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-}
-
-/** Where Consul is and how to reach it; `connection.ts` builds this from flags and Consul's environment. */
-export interface ConsulConnection {
-  /** `http://HOST:PORT`, `https://HOST:PORT`, or `unix:///path/to/socket`. */
-  url: string;
+/** Where Consul is and how to reach it; `consulEndpoint` (consul-connection.ts) finds it from the configuration and Consul's environment. */
+export interface ConsulConnection extends ConsulEndpoint {
   token?: string;
-  tls?: ConsulTls;
   /** Connections open at once, at most; more requests wait for one. */
   maxConnections?: number;
 }
@@ -75,12 +67,17 @@ export class ConsulClient {
   /** The URL as logs and status show it: user:password, if any, left out. */
   readonly url: string;
   private readonly agent: http.Agent;
-  private readonly target: { protocol: 'http:' | 'https:'; hostname?: string; port?: number; socketPath?: string };
+  private readonly target: Omit<ConsulTarget, 'pathPrefix' | 'display'>;
+  private readonly pathPrefix: string;
   private readonly token?: string;
 
   constructor(connection: ConsulConnection) {
-    this.target = targetOf(connection.url);
-    this.url = withoutCredentials(connection.url);
+    const parsed = parseConsulAddress(connection.url);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    const { pathPrefix, display, ...target } = parsed;
+    this.target = target;
+    this.pathPrefix = pathPrefix;
+    this.url = display;
     this.token = connection.token;
     const options = { keepAlive: true, maxSockets: connection.maxConnections ?? DEFAULT_MAX_CONNECTIONS, ...connection.tls };
     this.agent = this.target.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
@@ -153,7 +150,7 @@ export class ConsulClient {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const transport = this.target.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const request = transport.request({ ...this.target, agent: this.agent, method, path, headers, signal: options.signal }, (response) => {
+      const request = transport.request({ ...this.target, agent: this.agent, method, path: this.pathPrefix + path, headers, signal: options.signal }, (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
@@ -179,21 +176,6 @@ export const MAX_WAIT_SECONDS = 600;
 function blocking(query: BlockingQuery): string {
   const wait = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.round(query.waitSeconds)));
   return `index=${query.index}&wait=${wait}s`;
-}
-
-function targetOf(url: string): ConsulClient['target'] {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'unix:') return { protocol: 'http:', socketPath: decodeURIComponent(parsed.pathname) };
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`${url}: not an http, https or unix URL`);
-  const port = Number(parsed.port || (parsed.protocol === 'https:' ? 8501 : 8500));
-  return { protocol: parsed.protocol, hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
-}
-
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString().replace(/\/+$/, '');
 }
 
 function failure(error: unknown, where: string, signal?: AbortSignal): ConsulError {

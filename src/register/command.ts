@@ -12,7 +12,9 @@ export function addRegisterCommand(program: Command): void {
     .description('register a program in ZooKeeper, etcd or Consul while its health check passes')
     .argument('[program...]', 'with --exec: the program and its arguments, after --');
   for (const [name, spec] of Object.entries(registerOptions)) {
-    command.addOption(new Option(spec.arg ? `--${name} <${spec.arg}>` : `--${name}`, spec.help));
+    // `[ARG]`: the value may be left out (`--consul` alone takes Consul's own default address).
+    const value = spec.arg.startsWith('[') ? ` ${spec.arg}` : spec.arg ? ` <${spec.arg}>` : '';
+    command.addOption(new Option(`--${name}${value}`, spec.help));
   }
   command.action(async (operands: string[], _options: unknown, self: Command) => {
     const settings = parseRegisterOptions(flagsOf(self), operands);

@@ -61,8 +61,16 @@ export const registerOptions = {
   'etcd-key': { schema: path.optional(), arg: 'PATH', help: 'client key for etcd TLS' },
   etcd2: { schema: list.pipe(z.array(z.url()).min(1)).optional(), arg: 'URL,...', help: "register in etcd's v2 keyspace (--enable-v2): a key with a TTL, refreshed" },
   'etcd2-prefix': { schema: template.default('/{service}/providers'), arg: 'TEMPLATE', help: 'etcd v2 directory (default: /{service}/providers)' },
-  consul: { schema: z.url().optional(), arg: 'URL', help: 'register with this Consul agent' },
+  consul: {
+    schema: z.union([z.literal(true), z.string().trim().min(1)]).optional(),
+    arg: '[ADDRESS]',
+    help: 'register with this Consul agent (HOST:PORT, http://, https:// or unix://); without ADDRESS, CONSUL_HTTP_ADDR or 127.0.0.1:8500 as the consul CLI',
+  },
   'consul-token-file': { schema: path.optional(), arg: 'PATH', help: 'Consul ACL token file (or CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE)' },
+  'consul-ca': { schema: path.optional(), arg: 'PATH', help: 'CA bundle for Consul over https (or CONSUL_CACERT)' },
+  'consul-cert': { schema: path.optional(), arg: 'PATH', help: 'client certificate for Consul over https (or CONSUL_CLIENT_CERT)' },
+  'consul-key': { schema: path.optional(), arg: 'PATH', help: 'client key for Consul over https (or CONSUL_CLIENT_KEY)' },
+  'consul-tls-server-name': { schema: z.string().trim().min(1).optional(), arg: 'NAME', help: "name the Consul agent's certificate is checked against (or CONSUL_TLS_SERVER_NAME)" },
   'consul-deregister-after': {
     schema: duration.default(30 * 60_000),
     arg: 'DURATION',
@@ -96,7 +104,8 @@ export interface RegisterSettings {
   zookeeper?: { hosts: string; path: string; digestFile?: string };
   etcd?: { endpoints: string[]; prefix: string; user?: string; passwordFile?: string; ca?: string; cert?: string; key?: string };
   etcd2?: { endpoints: string[]; prefix: string };
-  consul?: { url: string; tokenFile?: string; deregisterAfterMs: number };
+  /** `address` undefined: Consul's own default, CONSUL_HTTP_ADDR or 127.0.0.1:8500. */
+  consul?: { address?: string; tokenFile?: string; deregisterAfterMs: number; ca?: string; cert?: string; key?: string; serverName?: string };
   ttlSeconds: number;
   check?: CheckSpec;
   intervalMs: number;
@@ -148,6 +157,9 @@ function combinationProblems(options: Parsed, operands: string[]): Problem[] {
   for (const key of ['etcd-cert', 'etcd-key'] as const) {
     if (options[key] && !options['etcd-ca']) problems.push({ key: `--${key}`, message: 'needs --etcd-ca' });
   }
+  for (const key of ['consul-ca', 'consul-cert', 'consul-key', 'consul-tls-server-name'] as const) {
+    if (options[key] && !options.consul) problems.push({ key: `--${key}`, message: 'needs --consul' });
+  }
   return problems;
 }
 
@@ -171,7 +183,17 @@ function settingsOf(options: Parsed, operands: string[], address: string): Regis
         }
       : undefined,
     etcd2: options.etcd2 ? { endpoints: options.etcd2, prefix: options['etcd2-prefix'] } : undefined,
-    consul: options.consul ? { url: options.consul, tokenFile: options['consul-token-file'], deregisterAfterMs: options['consul-deregister-after'] } : undefined,
+    consul: options.consul
+      ? {
+          address: options.consul === true ? undefined : options.consul,
+          tokenFile: options['consul-token-file'],
+          deregisterAfterMs: options['consul-deregister-after'],
+          ca: options['consul-ca'],
+          cert: options['consul-cert'],
+          key: options['consul-key'],
+          serverName: options['consul-tls-server-name'],
+        }
+      : undefined,
     ttlSeconds: options.ttl,
     check: checkOf(options),
     intervalMs: options.interval,

@@ -21,7 +21,7 @@
 // would show it, so `dnsbridge serve --consul` sees what register did.
 import http from 'node:http';
 import net from 'node:net';
-import { LoopbackHttpServer } from './loopback-http-server.js';
+import { LoopbackHttpServer, type ListenOptions } from './loopback-http-server.js';
 import type { ConsulHttpDouble } from './consul-http-double.js';
 
 export type CheckStatus = 'passing' | 'warning' | 'critical';
@@ -60,16 +60,22 @@ export class ConsulAgentDouble {
   readonly reaped: string[] = [];
   private reaper?: NodeJS.Timeout;
   private readonly checkTimers = new Map<string, NodeJS.Timeout>();
-  private readonly server = new LoopbackHttpServer((req, res) => this.receive(req, res));
+  private readonly server: LoopbackHttpServer;
   private readonly ttlTimers = new Map<string, NodeJS.Timeout>();
   private readonly waiters = new Set<() => void>();
   /** Service names shown in the catalog, so one that is gone is emptied there. */
   private mirrored = new Set<string>();
 
-  private constructor(private readonly catalog?: ConsulHttpDouble) {}
+  private constructor(
+    private readonly catalog?: ConsulHttpDouble,
+    listen: ListenOptions = {},
+  ) {
+    this.server = new LoopbackHttpServer((req, res) => this.receive(req, res), 0, undefined, listen);
+  }
 
-  static async start(catalog?: ConsulHttpDouble, reaping: { reapIntervalMs?: number; minDeregisterAfterMs?: number } = {}): Promise<ConsulAgentDouble> {
-    const double = new ConsulAgentDouble(catalog);
+  /** An agent double; over HTTPS or on a unix socket when `listen` says so. */
+  static async start(catalog?: ConsulHttpDouble, reaping: { reapIntervalMs?: number; minDeregisterAfterMs?: number } = {}, listen: ListenOptions = {}): Promise<ConsulAgentDouble> {
+    const double = new ConsulAgentDouble(catalog, listen);
     Object.assign(double, reaping);
     await double.up();
     return double;

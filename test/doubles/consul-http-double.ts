@@ -16,6 +16,8 @@
 // - Blocking: every reply carries `X-Consul-Index`. With `index` > 0 a request is held until its
 //   index moves past it or `wait` (default 5m, at most 10m, plus up to wait/16) runs out (blocking.mdx).
 // - GET /v1/status/leader: the leader's address.
+// - Listening: plain HTTP on a loopback port, HTTPS (with `verify_incoming`, a client certificate
+//   the CA signed is required), or a unix socket (agent/config/builder.go `addresses.http`).
 // - ACLs: an unknown token gets 403 "ACL not found". A known token that cannot read some nodes
 //   gets 200 without their entries and `X-Consul-Results-Filtered-By-ACLs: true` (agent/http.go
 //   `setResultsFilteredByACLs`, read by api/api.go `parseQueryMeta`).
@@ -27,7 +29,7 @@
 // blocked query), go down and come back up.
 import http from 'node:http';
 import { isIP, type Socket } from 'node:net';
-import { LoopbackHttpServer } from './loopback-http-server.js';
+import { LoopbackHttpServer, type ListenOptions } from './loopback-http-server.js';
 
 export type CheckStatus = 'passing' | 'warning' | 'critical';
 
@@ -110,13 +112,16 @@ export class ConsulHttpDouble {
   /** The most connections open at once, and how many were refused with 429. */
   readonly connections = { peak: 0, refused: 0 };
 
-  private constructor(port: number) {
-    this.server = new LoopbackHttpServer((req, res) => this.handle(req, res), port, (socket, open) => this.admit(socket, open));
+  private constructor(port: number, listen: ListenOptions = {}) {
+    this.server = new LoopbackHttpServer((req, res) => this.handle(req, res), port, (socket, open) => this.admit(socket, open), listen);
   }
 
-  /** A double that will listen on `port` (0: any free port) once `up()` is called. */
-  static async start(port = 0): Promise<ConsulHttpDouble> {
-    const double = new ConsulHttpDouble(port);
+  /**
+   * A double listening on `port` (0: any free port), over HTTPS or on a unix socket when `listen`
+   * says so, as an agent with `ports.https` and TLS files, or with `addresses.http = "unix://…"`.
+   */
+  static async start(port = 0, listen: ListenOptions = {}): Promise<ConsulHttpDouble> {
+    const double = new ConsulHttpDouble(port, listen);
     await double.up();
     return double;
   }

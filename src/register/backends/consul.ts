@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ConsulClient } from '../../clients/consul.js';
+import type { ConsulEndpoint } from '../../clients/consul-connection.js';
 import { consulDuration } from '../duration.js';
 import { messageOf, RegisterError, withTimeout } from '../errors.js';
 import type { Backend } from './backend.js';
@@ -8,8 +9,8 @@ import type { Backend } from './backend.js';
 export type ConsulCheck = { kind: 'http'; url: string } | { kind: 'tcp'; target: string } | { kind: 'ttl' };
 
 export interface ConsulBackendOptions {
-  /** The agent's HTTP API, e.g. http://127.0.0.1:8500 (port 8500 when the URL has none). */
-  url: string;
+  /** The agent's HTTP API and its TLS files, as `consulEndpoint` found them. */
+  endpoint: ConsulEndpoint;
   token?: string;
   service: { id: string; name: string; address: string; port: number; tags: readonly string[] };
   check: ConsulCheck;
@@ -42,10 +43,10 @@ export class ConsulBackend implements Backend {
   private attempted = false;
 
   constructor(private readonly options: ConsulBackendOptions) {
-    this.name = `consul ${options.url}`;
+    this.client = new ConsulClient({ ...options.endpoint, token: options.token, maxConnections: 2 });
+    this.name = `consul ${this.client.url}`;
     this.location = `service ${options.service.id}`;
     this.checkId = `service:${options.service.id}`;
-    this.client = new ConsulClient({ url: options.url, token: options.token, maxConnections: 2 });
   }
 
   async publish(note: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { consulEndpoint, type ConsulEndpoint, type GivenValue } from '../../clients/consul-connection.js';
 import { ConfigError } from '../../config/errors.js';
 import type { RegisterSettings } from '../options.js';
 import { consulServiceId, etcdEntry, zookeeperNode, type Registration } from '../registration.js';
@@ -18,6 +19,7 @@ export interface Credentials {
   etcdPassword?: string;
   etcdTls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
   consulToken?: string;
+  consulEndpoint?: ConsulEndpoint;
 }
 
 /** Secrets by the one rule of src/util/secret.ts, as `serve` reads them; register takes the file options as flags only. */
@@ -38,7 +40,23 @@ export function readCredentials(settings: RegisterSettings, env: NodeJS.ProcessE
         }
       : undefined,
     consulToken: consul ? consulToken({ path: consul.tokenFile, key: '--consul-token-file' }, env) : undefined,
+    consulEndpoint: consul ? consulEndpointOf(consul, env) : undefined,
   };
+}
+
+/** The agent as Consul's CLI finds it: the flags, else CONSUL_HTTP_ADDR, CONSUL_HTTP_SSL and the TLS variables. */
+function consulEndpointOf(consul: NonNullable<RegisterSettings['consul']>, env: NodeJS.ProcessEnv): ConsulEndpoint {
+  const flag = (value: string | undefined, key: string): GivenValue | undefined => (value === undefined ? undefined : { value, key });
+  return consulEndpoint(
+    {
+      address: flag(consul.address, '--consul'),
+      ca: flag(consul.ca, '--consul-ca'),
+      cert: flag(consul.cert, '--consul-cert'),
+      key: flag(consul.key, '--consul-key'),
+      serverName: flag(consul.serverName, '--consul-tls-server-name'),
+    },
+    env,
+  );
 }
 
 /** One backend per registry the settings name: several at once is a migration. */
@@ -59,11 +77,11 @@ export function createBackends(settings: RegisterSettings, registration: Registr
     const entry = etcdEntry(registration, etcd2.prefix, settings.format);
     backends.push(new Etcd2Backend({ endpoints: etcd2.endpoints, entry, ttlSeconds: settings.ttlSeconds, callTimeoutMs: CALL_TIMEOUT_MS, log }));
   }
-  if (consul) {
+  if (consul && credentials.consulEndpoint) {
     const service = { id: consulServiceId(registration), name: registration.service, address: registration.host, port: registration.port, tags: registration.tags };
     const { intervalMs, timeoutMs, ttlSeconds } = settings;
-    const { url, deregisterAfterMs } = consul;
-    backends.push(new ConsulBackend({ url, token: credentials.consulToken, service, check: consulCheckOf(settings), intervalMs, timeoutMs, ttlSeconds, deregisterAfterMs, callTimeoutMs: CALL_TIMEOUT_MS, log }));
+    const { deregisterAfterMs } = consul;
+    backends.push(new ConsulBackend({ endpoint: credentials.consulEndpoint, token: credentials.consulToken, service, check: consulCheckOf(settings), intervalMs, timeoutMs, ttlSeconds, deregisterAfterMs, callTimeoutMs: CALL_TIMEOUT_MS, log }));
   }
   return backends;
 }

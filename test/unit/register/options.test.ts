@@ -56,6 +56,7 @@ describe('register options', () => {
     ['a program without --exec', { ...base }, ['./server'], '--exec: "./server" given without --exec'],
     ['an address that is neither IP nor hostname', { ...base, address: 'not an address!' }, [], '--address: "not an address!" is not'],
     ['a client certificate without a CA', { service: 'api', port: '1', etcd: 'https://127.0.0.1:2379', 'etcd-cert': '/c.pem' }, [], '--etcd-cert: needs --etcd-ca'],
+    ['a Consul CA without --consul', { ...base, 'consul-ca': '/ca.pem' }, [], '--consul-ca: needs --consul'],
   ];
   for (const [what, flags, operands, expected] of bad) {
     it(`refuses ${what}, naming the flag`, () => {
@@ -66,6 +67,12 @@ describe('register options', () => {
       );
     });
   }
+
+  it('--consul without an address leaves it to Consul\'s own default (CONSUL_HTTP_ADDR, else 127.0.0.1:8500); with one, keeps it', () => {
+    assert.equal(parseRegisterOptions({ ...base, consul: true }, [], () => '10.0.0.7').consul?.address, undefined);
+    assert.equal(parseRegisterOptions({ ...base, consul: 'unix:///run/consul.sock' }, [], () => '10.0.0.7').consul?.address, 'unix:///run/consul.sock');
+    assert.equal(parseRegisterOptions(base, [], () => '10.0.0.7').consul, undefined, 'no Consul unless --consul is given');
+  });
 
   it('asks for --address on a host with only loopback', () => {
     assert.deepEqual(problems(base, [], () => undefined), ['--address: this host has no non-loopback IPv4 address: give --address']);
