@@ -17,6 +17,8 @@
 //   `reapServicesInternal`); Consul raises a shorter value to 1 minute (`minDeregisterAfterMs`,
 //   agent/config/default.go `check_deregister_interval_min`), which tests lower to stay short.
 // - An ACL token, when one is required, in the `X-Consul-Token` header (403 otherwise).
+// - Listening: plain HTTP on a loopback port, HTTPS (with `verify_incoming`, a client certificate
+//   the CA signed is required), or a unix socket (agent/config/builder.go `addresses.http`).
 // With a ConsulHttpDouble as its catalog, every change is mirrored there as the health endpoint
 // would show it, so `dnsbridge serve --consul` sees what register did.
 import http from 'node:http';
