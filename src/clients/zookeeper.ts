@@ -2,6 +2,12 @@ import type { Socket } from 'node:net';
 import zookeeper, { type ACL, type Stat } from 'node-zookeeper-client';
 import { leanWatches } from './zookeeper-watch-table.js';
 
+/** A node's data as read, with its mtime (ZooKeeper's clock, epoch ms) when the reply carried one. */
+export interface NodeData {
+  bytes: Buffer;
+  mtime?: number;
+}
+
 export type WatchEventType = 'created' | 'deleted' | 'data' | 'children';
 
 /** A one-shot ZooKeeper watch firing, path relative to the chroot. */
@@ -107,11 +113,11 @@ export class ZooKeeperSession {
     return this.request('list', path, (client, cb: Callback<string[]>) => client.getChildren(path, this.watcher, cb));
   }
 
-  /** The node's data, watching it; undefined when the node does not exist. */
-  data(path: string): Promise<Buffer | undefined> {
+  /** The node's data and when it was last written (its mtime, epoch ms), watching it; undefined when the node does not exist. */
+  data(path: string): Promise<NodeData | undefined> {
     // A node created without data reads back as no data: that is an empty node, not a missing one.
-    return this.request('read', path, (client, cb: Callback<Buffer>) =>
-      client.getData(path, this.watcher, (error, data) => cb(error, data ?? Buffer.alloc(0))),
+    return this.request('read', path, (client, cb: Callback<NodeData>) =>
+      client.getData(path, this.watcher, (error, data, stat) => cb(error, { bytes: data ?? Buffer.alloc(0), mtime: stat ? Number(stat.mtime.readBigInt64BE()) : undefined })),
     );
   }
 

@@ -36,6 +36,7 @@ export const STATUS_PAGE = `<!doctype html>
   #summary span { margin-right: 1.2rem; }
   #filter { margin: .3rem 0 .5rem; padding: .2rem .4rem; width: 16rem; max-width: 100%; box-sizing: border-box; }
   .muted { color: var(--muted); font-size: 12px; }
+  td.lag canvas { vertical-align: middle; }
   #loading { margin: .6rem 0; } #loading progress { width: min(20rem, 60vw); vertical-align: middle; margin: 0 .4rem; }
   .pager { margin: .4rem 0; display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; }
   .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 26rem), 1fr)); gap: 1rem; }
@@ -65,6 +66,12 @@ export const STATUS_PAGE = `<!doctype html>
 <div class="scroll" tabindex="0" role="region" aria-label="sources">
 <table class="data"><thead><tr><th>source</th><th>kind</th><th>datacenter</th><th>state</th><th>last sync</th><th>watched services</th><th>loaded</th><th>watch events</th><th>decode failures</th><th>detail</th></tr></thead>
 <tbody id="sources"></tbody></table>
+</div>
+<h2>Registry lag</h2>
+<p class="muted">From a change's watch event to its answers being ready, and where the registry records when it was written (ZooKeeper's mtime), from that write; the last 60 changes of each source.</p>
+<div class="scroll" tabindex="0" role="region" aria-label="registry lag">
+<table class="data"><thead><tr><th>source</th><th>changes</th><th>event → answer</th><th>write → answer</th></tr></thead>
+<tbody id="lag"></tbody></table>
 </div>
 <div id="source-charts"></div>
 <h2>Services</h2>
@@ -177,6 +184,9 @@ function renderStatus(status) {
     row([s.name, s.kind, s.datacenter || "", el("td", { class: s.stale ? "down" : "live" }, s.state), time(s.lastSync), s.watchedServices, loaded(s.preload), s.watchEvents, s.decodeFailures, s.detail || ""],
       { "data-source": s.name })));
   renderLoading(status.sources.filter((s) => s.preload && !s.preload.done));
+  $("lag").replaceChildren(...status.sources.map((s) => row([s.name, s.lag ? s.lag.eventToAnswer.count : 0,
+    lagCell(s.lag && s.lag.eventToAnswer, "no change timed yet"),
+    lagCell(s.lag && s.lag.writeToAnswer, s.kind === "zookeeper" ? "no write time read yet" : "not reported by " + s.kind)], { "data-lag": s.name })));
   $("changes").replaceChildren(...status.changes.map(renderChange));
   renderHealth(status.health);
   renderTransfers(status.transfers);
@@ -189,6 +199,24 @@ function renderStatus(status) {
 /** "1200 of 5000": a preloading source's progress; "-" for a source that loads on demand. */
 function loaded(preload) {
   return preload ? preload.loaded + " of " + preload.listed : "-";
+}
+
+/** "median 1.2 ms, max 4 ms" over the recent lags, and their bars; "none" when nothing was timed. */
+function lagCell(lag, none) {
+  if (!lag || !lag.recent.length) return el("td", { class: "muted" }, none);
+  const sorted = [...lag.recent].sort((a, b) => a - b);
+  const text = "median " + sorted[Math.floor(sorted.length / 2)] + " ms, max " + sorted[sorted.length - 1] + " ms";
+  const canvas = el("canvas", { width: "120", height: "26", role: "img", "aria-label": "recent lags: " + text });
+  const ctx = canvas.getContext("2d");
+  const max = Math.max(1, sorted[sorted.length - 1]);
+  // A bar per change, newest on the right, as tall as its lag against the largest.
+  ctx.fillStyle = color("--s3");
+  lag.recent.forEach((ms, i) => {
+    const height = Math.max(2, (ms / max) * 24);
+    ctx.fillRect(120 - (lag.recent.length - i) * 2, 26 - height, 1.5, height);
+  });
+  const cell = el("td", { class: "lag" }, canvas, " " + text);
+  return cell;
 }
 
 /** A progress bar per source still loading (--preload); gone once every source is loaded. */

@@ -1,4 +1,5 @@
 import type { SourceInstance } from '../sources/index.js';
+import { nowMs, SourceLagRecorder, type ChangeTiming } from './lag.js';
 import { Preloader } from './preload.js';
 import { sameProvider, type Provider, type SourceProvider } from './provider.js';
 import type { EnsureResult, InstanceStatus, ProviderSink, Source } from './source.js';
@@ -42,6 +43,8 @@ export class Registry implements ProviderView {
   /** Services a preloading source lists: kept watched however long nobody asks. */
   private readonly pinned = new Map<string, number>();
   private readonly preloaders = new Map<SourceInstance, Preloader>();
+  /** Per source instance: how long its changes took to reach the answers. */
+  private readonly lags = new Map<string, SourceLagRecorder>();
   private readonly listeners: ChangeListener[] = [];
   private readonly releaseListeners: ChangeListener[] = [];
   private readonly watchListeners: ChangeListener[] = [];
@@ -99,6 +102,7 @@ export class Registry implements ProviderView {
     this.list = this.list.filter((s) => s !== instance);
     this.preloaders.get(instance)?.stop();
     this.preloaders.delete(instance);
+    this.lags.delete(instance.name);
     const services = this.bySource.get(instance.name);
     this.bySource.delete(instance.name);
     for (const service of services?.keys() ?? []) {
@@ -142,15 +146,29 @@ export class Registry implements ProviderView {
   }
 
   /** What `instance` now says about `service`; a write that changes nothing is dropped here, for every source. */
-  private replace(instance: SourceInstance, service: string, providers: readonly SourceProvider[]): void {
+  private replace(instance: SourceInstance, service: string, providers: readonly SourceProvider[]): boolean {
     let services = this.bySource.get(instance.name);
     if (!services) this.bySource.set(instance.name, (services = new Map()));
     const before = services.get(service) ?? [];
-    if (before.length === providers.length && providers.every((provider, i) => sameProvider(provider, before[i]))) return;
+    if (before.length === providers.length && providers.every((provider, i) => sameProvider(provider, before[i]))) return false;
     if (providers.length) services.set(service, providers.map((provider) => stamped(provider, instance)));
     else services.delete(service);
     this.merge(service);
     for (const listener of this.listeners) listener(service);
+    return true;
+  }
+
+  /**
+   * The change's lag, once its answers are ready: listeners drop the cached answers now and encode
+   * them again on the next turn of the event loop (or send the change to the DNS workers), so
+   * that turn's end is when the answers are ready.
+   */
+  private recordLag(source: string, timing: ChangeTiming): void {
+    setImmediate(() => {
+      let lag = this.lags.get(source);
+      if (!lag) this.lags.set(source, (lag = new SourceLagRecorder()));
+      lag.record(timing, nowMs());
+    });
   }
 
   /** The union of every source's providers of `service`; empty when none. */
@@ -200,7 +218,8 @@ export class Registry implements ProviderView {
     return this.sources.map((instance) => {
       const { name, kind, datacenter, source } = instance;
       const preloader = this.preloaders.get(instance);
-      return { name, kind, ...(datacenter ? { datacenter } : {}), ...source.status(), ...(preloader ? { preload: preloader.status() } : {}) };
+      const lag = this.lags.get(name);
+      return { name, kind, ...(datacenter ? { datacenter } : {}), ...source.status(), ...(preloader ? { preload: preloader.status() } : {}), ...(lag ? { lag: lag.figures() } : {}) };
     });
   }
 
@@ -248,8 +267,8 @@ export class Registry implements ProviderView {
   /** An instance writes through its own sink, so once removed its late writes go nowhere. */
   private sinkFor(instance: SourceInstance): ProviderSink {
     return {
-      replace: (service, providers) => {
-        if (this.list.includes(instance)) this.replace(instance, service, providers);
+      replace: (service, providers, timing) => {
+        if (this.list.includes(instance) && this.replace(instance, service, providers) && timing) this.recordLag(instance.name, timing);
       },
     };
   }

@@ -1,3 +1,4 @@
+import type { ChangeTiming, SourceLag } from './lag.js';
 import type { PreloadStatus } from './preload.js';
 import type { SourceProvider } from './provider.js';
 
@@ -7,8 +8,12 @@ import type { SourceProvider } from './provider.js';
  * a write that changes nothing: a source just writes what it read.
  */
 export interface ProviderSink {
-  /** Replaces everything this source knows about `service`; an empty list means none. */
-  replace(service: string, providers: readonly SourceProvider[]): void;
+  /**
+   * Replaces everything this source knows about `service`; an empty list means none. `timing`:
+   * when the watch event behind it arrived (and the registry's own write time, if it has one),
+   * for the lag figures.
+   */
+  replace(service: string, providers: readonly SourceProvider[], timing?: ChangeTiming): void;
 }
 
 /** `ready`: the source has delivered the service's providers; `unavailable`: it cannot tell now. */
@@ -29,6 +34,8 @@ export interface SourceStatus {
   synced: boolean;
   /** Set by the registry when the source preloads (`--preload`). */
   preload?: PreloadStatus;
+  /** Set by the registry once the source reported a change's timing: how long until its answers were ready. */
+  lag?: SourceLag;
 }
 
 /** A source instance's status, as the registry reports it: the instance's name, kind and datacenter with it. */

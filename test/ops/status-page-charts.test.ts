@@ -11,7 +11,7 @@ import { eventually } from '../harness/eventually.js';
 import { startLoad, type LoadGenerator } from '../harness/load.js';
 import { query } from '../harness/wire.js';
 import { launchChromium } from './browser.js';
-import { getJson, tempDir, writeTemp } from './helpers.js';
+import { getJson, replaceFile, tempDir, writeTemp } from './helpers.js';
 
 /** Screenshots land here (gitignored), for a person to look at after a run. */
 const ARTIFACTS = 'test-artifacts';
@@ -104,10 +104,11 @@ describe('the status page charts, under load, in a real browser', () => {
   let browser: Browser;
   let page: Page;
   let load: LoadGenerator;
+  let registry: string;
 
   before(async () => {
     const dir = await tempDir();
-    const registry = await writeTemp(dir, 'services.yaml', 'api: ["10.0.0.1:8080"]\nweb: ["10.0.1.1:80", "10.0.1.2:80"]\n');
+    registry = await writeTemp(dir, 'services.yaml', 'api: ["10.0.0.1:8080"]\nweb: ["10.0.1.1:80", "10.0.1.2:80"]\n');
     bridge = await startBridge(['--file', registry]);
     const server = { host: '127.0.0.1', port: bridge.port };
     load = await startLoad(
@@ -169,6 +170,14 @@ describe('the status page charts, under load, in a real browser', () => {
     const top = (await getJson(bridge.http, '/api/top')).body.services;
     assert.equal(top[0].service === 'api' || top[0].service === 'web' || top[0].service === 'nothere', true, JSON.stringify(top.slice(0, 3)));
     assert.ok(top.slice(0, 3).every((entry: { service: string }) => ['api', 'web', 'nothere'].includes(entry.service)), 'the flood\'s names rank below the busy services');
+  });
+
+  it('shows the registry lag of a change to the registry file, from the watch event and from the file\'s mtime', async () => {
+    await replaceFile(registry, 'api: ["10.0.0.1:8080", "10.0.0.2:8080"]\nweb: ["10.0.1.1:80", "10.0.1.2:80"]\n');
+    await page.locator('[data-lag="file"] td:nth-child(4) canvas').waitFor();
+    const cells = await page.locator('[data-lag="file"] td').allTextContents();
+    assert.equal(cells[1], '1', 'one service changed');
+    for (const cell of cells.slice(2)) assert.match(cell, /^ median [\d.]+ ms, max [\d.]+ ms$/);
   });
 
   it('follows the browser theme, stays usable at 320 px, and saves screenshots of each', async () => {

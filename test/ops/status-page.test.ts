@@ -103,6 +103,23 @@ describe('the status page in a real browser, with ZooKeeper', () => {
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
   });
 
+  it('shows the registry lag of ZooKeeper changes: from the watch event, and from the write (the node\'s mtime)', async () => {
+    const lag = page.locator('[data-lag="zookeeper"] td');
+    await page.locator('[data-lag="zookeeper"] td:nth-child(3) canvas').waitFor();
+    assert.match((await lag.nth(2).textContent()) ?? '', /^ median [\d.]+ ms, max [\d.]+ ms$/);
+    // A Curator registration's child is read before it is served, so its mtime is known.
+    const curator = { name: 'api', id: '6f1c', address: '10.0.0.3', port: 8082, sslPort: null, payload: null, registrationTimeUTC: Date.now(), serviceType: 'DYNAMIC', uriSpec: null };
+    await registrar.create('/api/providers/6f1c', JSON.stringify(curator), 'ephemeral');
+    await page.locator('[data-of="api"][data-provider="10.0.0.3:8082"]').waitFor();
+    await page.locator('[data-lag="zookeeper"] td:nth-child(4) canvas').waitFor();
+    assert.match((await lag.nth(3).textContent()) ?? '', /^ median [\d.]+ ms, max [\d.]+ ms$/);
+    const { body } = await getJson(bridge.http, '/api/status');
+    const figures = body.sources.find((s: { name: string }) => s.name === 'zookeeper').lag;
+    assert.ok(figures.eventToAnswer.count >= 2 && figures.writeToAnswer.count >= 1, JSON.stringify(figures));
+    await registrar.remove('/api/providers/6f1c');
+    await page.locator('[data-of="api"][data-provider="10.0.0.3:8082"]').waitFor({ state: 'detached' });
+  });
+
   it('marks the providers stale when ZooKeeper goes away, stays ready saying why, and counts the stale answers', async () => {
     await zk.stop();
     await page.locator('[data-of="api"] td.stale').first().waitFor();

@@ -1,8 +1,9 @@
 import { watch, watchFile, unwatchFile, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
+import { nowMs, type ChangeTiming } from '../../registry/lag.js';
 import type { SourceProvider } from '../../registry/provider.js';
 import type { EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { decodeRegistry } from './decode.js';
@@ -23,6 +24,8 @@ export class FileSource implements Source {
   private lastText?: string;
   private decodeFailures = 0;
   private watchEvents = 0;
+  /** When the first watch event not yet read arrived: the lag figures time the change from it. */
+  private eventAt?: number;
   private lastSync?: number;
   private problem?: string;
   private reading = Promise.resolve();
@@ -89,6 +92,7 @@ export class FileSource implements Source {
    */
   private changed(): void {
     this.watchEvents++;
+    this.eventAt ??= nowMs();
     clearTimeout(this.settle);
     this.settle = setTimeout(() => void this.reload(), SETTLE_MS);
     this.settle.unref();
@@ -101,8 +105,13 @@ export class FileSource implements Source {
   }
 
   private async read(): Promise<void> {
+    const eventAt = this.eventAt;
+    this.eventAt = undefined;
     let text: string;
+    let writtenAt: number;
     try {
+      // The file's mtime is when the change was written: write-to-answer lag.
+      writtenAt = (await stat(this.path)).mtimeMs;
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       return this.keep(`cannot read ${this.path}: ${(error as Error).message}`);
@@ -121,7 +130,7 @@ export class FileSource implements Source {
     this.lastText = text;
     for (const warning of decoded.warnings) this.log.warn({ file: this.path }, warning);
     this.decodeFailures += decoded.warnings.length;
-    this.apply(decoded.services);
+    this.apply(decoded.services, eventAt === undefined ? undefined : { eventAt, writtenAt });
     this.loaded = true;
     this.problem = undefined;
     this.lastSync = Date.now();
@@ -133,11 +142,11 @@ export class FileSource implements Source {
     this.log.warn({ file: this.path }, `${problem}; keeping the previous registry`);
   }
 
-  private apply(next: Map<string, SourceProvider[]>): void {
+  private apply(next: Map<string, SourceProvider[]>, timing?: ChangeTiming): void {
     const previous = this.current;
     this.current = next;
     this.listed?.([...next.keys()]);
-    for (const [service, providers] of next) this.sink?.replace(service, providers);
-    for (const service of previous.keys()) if (!next.has(service)) this.sink?.replace(service, []);
+    for (const [service, providers] of next) this.sink?.replace(service, providers, timing);
+    for (const service of previous.keys()) if (!next.has(service)) this.sink?.replace(service, [], timing);
   }
 }

@@ -1,4 +1,6 @@
+import type { NodeData } from '../../clients/zookeeper.js';
 import { parseHostPort } from '../../registry/fields.js';
+import type { ChangeTiming } from '../../registry/lag.js';
 import { sameProvider, type SourceProvider } from '../../registry/provider.js';
 import { binderServicePort, decodeNode, type DecodedNode } from './decode.js';
 
@@ -6,7 +8,7 @@ import { binderServicePort, decodeNode, type DecodedNode } from './decode.js';
 export interface WatchingReader {
   children(path: string): Promise<string[] | undefined>;
   /** `background`: no answer waits for this read. */
-  data(path: string, background: boolean): Promise<Buffer | undefined>;
+  data(path: string, background: boolean): Promise<NodeData | undefined>;
   exists(path: string): Promise<boolean>;
 }
 
@@ -54,6 +56,9 @@ export class PathMirror {
   private serviceNode: 'unneeded' | 'dirty' | 'read' = 'unneeded';
   private servicePort?: number;
   private running?: Promise<boolean>;
+  /** When the first watch event not yet behind a published change arrived, and the newest write read since (mtime). */
+  private eventAt?: number;
+  private writtenAt?: number;
   private answered?: { promise: Promise<boolean>; resolve: (ok: boolean) => void };
 
   constructor(
@@ -66,6 +71,18 @@ export class PathMirror {
     const all: SourceProvider[] = [];
     for (const decoded of this.nodes.values()) if (Array.isArray(decoded)) all.push(...decoded);
     return all;
+  }
+
+  /** A watch event for this path or a child arrived: the next change given out is timed from it. */
+  eventArrived(at: number): void {
+    this.eventAt ??= at;
+  }
+
+  /** The timing of the change being given out (`MirrorListener.changed`); the next one starts afresh. */
+  takeTiming(): ChangeTiming | undefined {
+    const timing = this.eventAt === undefined ? undefined : { eventAt: this.eventAt, ...(this.writtenAt === undefined ? {} : { writtenAt: this.writtenAt }) };
+    this.eventAt = this.writtenAt = undefined;
+    return timing;
   }
 
   childrenChanged(): void {
@@ -130,6 +147,8 @@ export class PathMirror {
       return false;
     }
     this.stale = false;
+    // An event that changed nothing is behind no change: it must not time a later one.
+    this.eventAt = this.writtenAt = undefined;
     this.answer(true);
     this.listener.synced(this);
     return true;
@@ -159,7 +178,7 @@ export class PathMirror {
     this.dataDirty.clear();
     if (names.length === 0) this.answer(true);
     for (const name of names) this.backgroundReads.delete(name);
-    let data: (Buffer | undefined)[];
+    let data: (NodeData | undefined)[];
     try {
       // Sent together: the client pipelines them on one connection.
       data = await Promise.all(names.map((name) => this.reader.data(this.childPath(name), false)));
@@ -169,7 +188,10 @@ export class PathMirror {
     }
     let changed = false;
     names.forEach((name, i) => {
-      changed = this.apply(name, data[i]) || changed;
+      if (this.apply(name, data[i]?.bytes)) {
+        changed = true;
+        this.wrote(data[i]?.mtime);
+      }
     });
     if (changed) this.listener.changed(this);
   }
@@ -178,7 +200,7 @@ export class PathMirror {
   private async readServiceNode(): Promise<void> {
     this.serviceNode = 'read';
     try {
-      this.servicePort = binderServicePort(await this.reader.data(this.path, false));
+      this.servicePort = binderServicePort((await this.reader.data(this.path, false))?.bytes);
     } catch (error) {
       this.serviceNode = 'dirty';
       throw error;
@@ -234,7 +256,9 @@ export class PathMirror {
     const current = () => this.backgroundReads.get(name) === read && this.backgroundReads.delete(name);
     this.reader.data(this.childPath(name), true).then(
       (data) => {
-        if (current() && this.nodes.has(name) && this.apply(name, data)) this.listener.changed(this);
+        if (!current() || !this.nodes.has(name) || !this.apply(name, data?.bytes)) return;
+        this.wrote(data?.mtime);
+        this.listener.changed(this);
       },
       (error: Error) => {
         if (!current() || !this.nodes.has(name)) return;
@@ -242,6 +266,10 @@ export class PathMirror {
         this.failed(error);
       },
     );
+  }
+
+  private wrote(mtime: number | undefined): void {
+    if (mtime !== undefined && this.eventAt !== undefined) this.writtenAt = Math.max(this.writtenAt ?? mtime, mtime);
   }
 
   private forget(name: string): void {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SourceProvider } from '../../registry/provider.js';
+import { nowMs, type ChangeTiming } from '../../registry/lag.js';
 import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { ZooKeeperSession, type WatchEvent, type ZooKeeperError } from '../../clients/zookeeper.js';
 import { PathMirror, type MirrorListener, type WatchingReader } from './path-mirror.js';
@@ -127,7 +128,8 @@ export class ZooKeeperSource implements Source, MirrorListener {
   }
 
   changed(mirror: PathMirror): void {
-    for (const service of mirror.owners) this.publish(service);
+    const timing = mirror.takeTiming();
+    for (const service of mirror.owners) this.publish(service, timing);
   }
 
   skipped(path: string, error: string): void {
@@ -170,23 +172,26 @@ export class ZooKeeperSource implements Source, MirrorListener {
     return mirror;
   }
 
-  private publish(service: string): void {
+  private publish(service: string, timing?: ChangeTiming): void {
     const watched = this.services.get(service);
     if (!watched) return;
     const providers: SourceProvider[] = watched.mirrors.flatMap((mirror) => mirror.providers());
-    this.sink?.replace(service, providers);
+    this.sink?.replace(service, providers, timing);
   }
 
   /** A path's own watch and its children's watches all land here. */
   private watchFired(event: WatchEvent): void {
     this.watchEvents++;
+    const at = nowMs();
     if (this.listing?.watches(event.path)) this.refreshListing();
     const mirror = this.mirrors.get(event.path);
+    mirror?.eventArrived(at);
     if (mirror && event.type === 'data') mirror.ownDataChanged();
     else mirror?.childrenChanged();
     const slash = event.path.lastIndexOf('/');
     const parent = this.mirrors.get(event.path.slice(0, slash) || '/');
     const child = event.path.slice(slash + 1);
+    parent?.eventArrived(at);
     if (parent && event.type === 'deleted') parent.childDeleted(child);
     else if (parent && event.type === 'data') parent.childDataChanged(child);
   }

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { NodeData } from '../../../src/clients/zookeeper.js';
 import { PathMirror, type MirrorListener, type WatchingReader } from '../../../src/sources/zookeeper/path-mirror.js';
 import { ReadQueue } from '../../../src/sources/zookeeper/read-queue.js';
 
 /** A reader whose data replies the test releases by hand, so it can order replies and watch firings. */
 class HeldReader implements WatchingReader {
   children_: string[] = [];
-  private readonly held = new Map<string, ((data: Buffer | undefined) => void)[]>();
+  private readonly held = new Map<string, ((data: NodeData | undefined) => void)[]>();
   readonly background: string[] = [];
 
   async children(): Promise<string[]> {
     return [...this.children_];
   }
 
-  data(path: string, background: boolean): Promise<Buffer | undefined> {
+  data(path: string, background: boolean): Promise<NodeData | undefined> {
     if (background) this.background.push(path);
     return new Promise((resolve) => this.held.set(path, [...(this.held.get(path) ?? []), resolve]));
   }
@@ -22,12 +23,12 @@ class HeldReader implements WatchingReader {
     return true;
   }
 
-  /** Answers the oldest read of `path` with `data` (undefined: the node is gone). */
-  release(path: string, data?: string): void {
+  /** Answers the oldest read of `path` with `data` (undefined: the node is gone), written at `mtime`. */
+  release(path: string, data?: string, mtime?: number): void {
     const [first, ...rest] = this.held.get(path) ?? [];
     assert.ok(first, `a read of ${path} is waiting`);
     this.held.set(path, rest);
-    first(data === undefined ? undefined : Buffer.from(data));
+    first(data === undefined ? undefined : { bytes: Buffer.from(data), mtime });
   }
 }
 
@@ -75,6 +76,30 @@ describe('PathMirror', () => {
     await loading;
     assert.deepEqual(hosts(mirror), ['10.0.0.3:81']);
     assert.deepEqual(reader.background, []);
+  });
+
+  it('times a change from the watch event behind it, with the mtime of the node read for it, and forgets an event that changed nothing', async () => {
+    const reader = new HeldReader();
+    const timings: unknown[] = [];
+    const mirror = new PathMirror('/services/api', reader, { ...listener(), changed: (m) => timings.push(m.takeTiming()) });
+    await mirror.whenLoaded();
+    mirror.eventArrived(1000);
+    mirror.eventArrived(1005);
+    reader.children_ = ['6f1c'];
+    mirror.childrenChanged();
+    await settle();
+    reader.release('/services/api/6f1c', JSON.stringify({ name: 'api', id: '6f1c', address: '10.0.0.3', port: 81 }), 990);
+    await mirror.sync();
+    assert.deepEqual(timings, [{ eventAt: 1000, writtenAt: 990 }], 'the first event, and the write it read');
+    mirror.eventArrived(2000);
+    mirror.childDataChanged('6f1c');
+    await settle();
+    reader.release('/services/api/6f1c', JSON.stringify({ name: 'api', id: '6f1c', address: '10.0.0.3', port: 81 }), 1990);
+    await mirror.sync();
+    assert.equal(timings.length, 1, 'the same data again: no change');
+    mirror.childDeleted('6f1c');
+    assert.equal(timings.length, 2);
+    assert.equal(timings[1], undefined, 'a deletion with no event pending carries no timing');
   });
 
   it('does not bring back a child deleted while its background read was on its way', async () => {
