@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(etcd-server etcd-client zookeeper dnsmasq-base bind9-dnsutils dnsperf iproute2 chromium openssl python3-etcd python3-dnspython nsd knot knot-dnsutils bind9)
+packages=(etcd-server etcd-client zookeeper dnsmasq-base bind9-dnsutils dnsperf iproute2 chromium openssl python3-etcd python3-dnspython nsd knot knot-dnsutils bind9 unbound)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

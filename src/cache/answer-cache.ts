@@ -29,12 +29,16 @@ export interface CachedAnswer {
   expires: number;
   /** When a hit last told the registry its service is in use. */
   touchedAt: number;
+  /** The answer ends with an EDNS Client Subnet option whose ADDRESS each reply copies from its query. */
+  echoesSubnet: boolean;
 }
 
 /** A cached answer with every field in place (one object shape for all of them keeps hits monomorphic). */
-export function cachedAnswer(fields: Pick<CachedAnswer, 'bytes' | 'rcode' | 'zone' | 'form' | 'services'> & Partial<Pick<CachedAnswer, 'records' | 'ttls' | 'service'>>): CachedAnswer {
-  const { bytes, rcode, zone, form, services, records, ttls, service } = fields;
-  return { bytes, records, next: 0, rcode, zone, form, services, service, ttls, expires: Infinity, touchedAt: 0 };
+export function cachedAnswer(
+  fields: Pick<CachedAnswer, 'bytes' | 'rcode' | 'zone' | 'form' | 'services'> & Partial<Pick<CachedAnswer, 'records' | 'ttls' | 'service' | 'echoesSubnet'>>,
+): CachedAnswer {
+  const { bytes, rcode, zone, form, services, records, ttls, service, echoesSubnet = false } = fields;
+  return { bytes, records, next: 0, rcode, zone, form, services, service, ttls, expires: Infinity, touchedAt: 0, echoesSubnet };
 }
 
 /** A cached answer a registry change dropped: enough to encode it again. */
@@ -162,6 +166,8 @@ export function replyFromCache(entry: CachedAnswer, msg: Buffer, query: Query, n
   out.writeUInt16BE(flags, 2);
   msg.copy(out, HEADER_SIZE, HEADER_SIZE, query.nameEnd);
   if (entry.ttls) ageTtls(out, entry.ttls, nowMs);
+  const ecs = query.ecs;
+  if (entry.echoesSubnet && ecs) msg.copy(out, out.length - ecs.addressLength, ecs.addressOffset, ecs.addressOffset + ecs.addressLength);
   return out;
 }
 

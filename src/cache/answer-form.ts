@@ -1,3 +1,4 @@
+import type { SubnetEcho } from '../dns/ecs.js';
 import type { Query } from '../dns/query.js';
 import type { Placement } from '../zone/datacenters.js';
 
@@ -21,20 +22,32 @@ export interface AnswerForm {
   readonly subset?: readonly string[];
   /** With `--client-datacenter`: the datacenter the client was placed in (by network, never by address). */
   readonly placement?: Placement;
+  /**
+   * The EDNS Client Subnet echoed (RFC 7871): family and source prefix from the query, the scope
+   * the answer used (set when it is built). The address is not here: each reply copies its own.
+   */
+  readonly subnet?: SubnetEcho;
 }
 
 export function answerForm(query: Query, limit: number, subset?: readonly string[], placement?: Placement): AnswerForm {
   const edns: EdnsForm = query.edns ? (query.edns.dnssecOk ? 'dnssec' : 'edns') : 'none';
   const form: AnswerForm = { name: query.name, type: query.type, class: query.class, limit, edns };
-  if (!subset && !placement) return form;
-  return { ...form, ...(subset ? { subset } : {}), ...(placement ? { placement } : {}) };
+  const ecs = query.ecs;
+  if (!subset && !placement && !ecs) return form;
+  return {
+    ...form,
+    ...(subset ? { subset } : {}),
+    ...(placement ? { placement } : {}),
+    ...(ecs ? { subnet: { family: ecs.family, sourcePrefix: ecs.sourcePrefix, scopePrefix: 0 } } : {}),
+  };
 }
 
 /** The cache key: a pure function of the form. */
 export function cacheKey(form: AnswerForm): string {
   let key = `${form.name}|${form.type}|${form.class}|${form.limit}|${form.edns}`;
   if (form.subset) key = `${key}|${form.subset.join(',')}`;
-  return form.placement ? `${key}|@${form.placement.key}` : key;
+  if (form.placement) key = `${key}|@${form.placement.key}`;
+  return form.subnet ? `${key}|ecs${form.subnet.family}/${form.subnet.sourcePrefix}` : key;
 }
 
 /** A question with the form's shape, to encode its answer (ID and RD/CD are patched per reply). */

@@ -1,4 +1,5 @@
 import { CLASSIC_UDP_SIZE, Flag, HEADER_SIZE, MAX_UDP_SIZE, RRType } from './constants.js';
+import { ECS_OPTION, readClientSubnet, type ClientSubnet } from './ecs.js';
 import { readQuestionName } from './names.js';
 
 /** A query's question, read without building a message object: the hot path reads only this. */
@@ -15,6 +16,8 @@ export interface Query {
   nameEnd: number;
   /** Present when the query carried an OPT record. */
   edns?: { udpSize: number; version: number; dnssecOk: boolean };
+  /** EDNS Client Subnet (RFC 7871), when the OPT record carried one. */
+  ecs?: ClientSubnet;
 }
 
 /**
@@ -51,16 +54,17 @@ export function parseQuery(msg: Buffer): ParsedQuery {
   const edns = readEdns(msg, query.questionEnd);
   if (typeof edns === 'string') return { kind: 'formerr', reason: edns, id, flags, question: query };
   if (edns) {
-    query.edns = edns;
-    if (edns.version !== 0) return { kind: 'badvers', reason: `EDNS version ${edns.version}`, id, flags, question: query };
+    query.edns = edns.edns;
+    if (edns.ecs) query.ecs = edns.ecs;
+    if (edns.edns.version !== 0) return { kind: 'badvers', reason: `EDNS version ${edns.edns.version}`, id, flags, question: query };
   }
   return { kind: 'query', query };
 }
 
 /** Finds the OPT record among the remaining records; a string is the reason it is malformed. */
-function readEdns(msg: Buffer, offset: number): Query['edns'] | string | undefined {
+function readEdns(msg: Buffer, offset: number): { edns: NonNullable<Query['edns']>; ecs?: ClientSubnet } | string | undefined {
   const records = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
-  let edns: Query['edns'];
+  let edns: { edns: NonNullable<Query['edns']>; ecs?: ClientSubnet } | undefined;
   for (let i = 0; i < records; i++) {
     const end = skipName(msg, offset);
     if (end < 0 || end + 10 > msg.length) return 'record cut short';
@@ -70,15 +74,36 @@ function readEdns(msg: Buffer, offset: number): Query['edns'] | string | undefin
     if (type === RRType.OPT) {
       if (edns) return 'more than one OPT record';
       const ttl = msg.readUInt32BE(end + 4);
-      edns = {
-        udpSize: msg.readUInt16BE(end + 2),
-        version: (ttl >>> 16) & 0xff,
-        dnssecOk: (ttl & 0x8000) !== 0,
-      };
+      const ecs = rdlength ? readOptions(msg, end + 10, rdlength) : undefined;
+      if (typeof ecs === 'string') return ecs;
+      edns = { edns: { udpSize: msg.readUInt16BE(end + 2), version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0 } };
+      if (ecs) edns.ecs = ecs;
     }
     offset = end + 10 + rdlength;
   }
   return edns;
+}
+
+/**
+ * The OPT record's options: its Client Subnet, if any; a string is why that is malformed. Options
+ * we do not read were never checked, so a broken one past them is ignored as before.
+ */
+function readOptions(msg: Buffer, offset: number, length: number): ClientSubnet | string | undefined {
+  const end = offset + length;
+  let ecs: ClientSubnet | undefined;
+  while (offset + 4 <= end) {
+    const code = msg.readUInt16BE(offset);
+    const size = msg.readUInt16BE(offset + 2);
+    if (offset + 4 + size > end) return code === ECS_OPTION ? 'EDNS Client Subnet option cut short' : ecs;
+    if (code === ECS_OPTION) {
+      if (ecs) return 'more than one EDNS Client Subnet option';
+      const read = readClientSubnet(msg, offset + 4, size);
+      if (typeof read === 'string') return read;
+      ecs = read;
+    }
+    offset += 4 + size;
+  }
+  return ecs;
 }
 
 /** Offset past a name in wire form, following no pointers; -1 when malformed. */

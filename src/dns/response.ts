@@ -1,4 +1,5 @@
 import { Flag, MAX_UDP_SIZE, RRClass } from './constants.js';
+import { encodeSubnetEcho, type SubnetEcho } from './ecs.js';
 import { encodeEdeOptions, type ExtendedError } from './ede.js';
 import type { Query } from './query.js';
 import type { ResourceRecord, ZoneAnswer } from './records.js';
@@ -9,6 +10,8 @@ export interface EncodeOptions {
   limit: number;
   authoritative: boolean;
   recursionAvailable: boolean;
+  /** The EDNS Client Subnet to echo (RFC 7871), last in the OPT record: its ADDRESS octets end the message, zeros to be filled per reply. */
+  subnet?: SubnetEcho;
 }
 
 /** Encodes a zone's answer to the query; the question is written lowercased (the cache patches the spelling). */
@@ -39,14 +42,14 @@ function encode(query: Query, answer: ZoneAnswer, options: EncodeOptions, movabl
     writeSection(writer, 1, answer.answer);
     writeSection(writer, 2, answer.authority);
     writeSection(writer, 3, answer.additional);
-    writeOpt(writer, query, answer.rcode, answer.errors);
+    writeOpt(writer, query, answer.rcode, answer.errors, options.subnet);
     if (writer.length <= options.limit) return { bytes: writer.finish(query.id, flags), records: writer.answerOffsets ?? [] };
   } catch (error) {
     if (!(error instanceof MessageTooLarge)) throw error;
   }
   // Too large for this transport: the client retries over TCP (RFC 1035 4.2.1, RFC 7766).
   const writer = start(query);
-  writeOpt(writer, query, answer.rcode, answer.errors);
+  writeOpt(writer, query, answer.rcode, answer.errors, options.subnet);
   return { bytes: writer.finish(query.id, flags | Flag.TC), records: [] };
 }
 
@@ -70,9 +73,11 @@ function start(query: Query): MessageWriter {
 }
 
 /** Our OPT record, for a client that sent one: the upper rcode bits, its DO bit echoed (RFC 3225), our EDEs. */
-function writeOpt(writer: MessageWriter, query: Query, rcode: number, errors?: readonly ExtendedError[]): void {
+function writeOpt(writer: MessageWriter, query: Query, rcode: number, errors?: readonly ExtendedError[], subnet?: SubnetEcho): void {
   if (!query.edns) return;
-  writer.opt(MAX_UDP_SIZE, rcode >> 4, query.edns.dnssecOk, errors?.length ? encodeEdeOptions(errors) : undefined);
+  const ede = errors?.length ? encodeEdeOptions(errors) : undefined;
+  const options = subnet ? Buffer.concat([ede ?? Buffer.alloc(0), encodeSubnetEcho(subnet)]) : ede;
+  writer.opt(MAX_UDP_SIZE, rcode >> 4, query.edns.dnssecOk, options);
 }
 
 function writeSection(writer: MessageWriter, section: 1 | 2 | 3, records: ResourceRecord[]): void {

@@ -9,7 +9,7 @@ import type { AnswerStep } from '../zone/answer-step.js';
 import { hexToAddress, reverseAddress } from '../zone/names.js';
 import type { ZoneTrace } from '../zone/service-zone.js';
 import { clientNetwork } from '../zone/subset.js';
-import { aclRefusal, clientSubset, resolution, type HandlerDeps, type Resolution } from './handler.js';
+import { aclRefusal, clientSubset, placeClient, resolution, type HandlerDeps, type Resolution } from './handler.js';
 
 /** A question to explain: a lowercased name without the trailing dot, a type, the client asking. */
 export interface ExplainQuestion {
@@ -118,7 +118,7 @@ export async function explainQuestion(deps: HandlerDeps, question: ExplainQuesti
   if (resolved.kind === 'refused') return { ...base, route: 'refused', rcode: RcodeName[resolved.rcode], why: [resolved.why], answer: [], cache: notCached };
   if (resolved.kind === 'forward') return { ...base, ...forwarded(deps, name, type, resolved) };
   const loaded = await deps.zone.prepare(name);
-  const placement = deps.placement?.place(client);
+  const placement = placeClient(deps, client);
   const subset = clientSubset(deps.zone, name, type, client, placement);
   const trace: ZoneTrace = { steps: [] };
   const result = deps.zone.answerNow(name, type, loaded, subset, trace, placement?.datacenter);

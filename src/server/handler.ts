@@ -2,6 +2,7 @@ import { AnswerCache, cachedAnswer, replyFromCache, type CachedAnswer, type Stal
 import { answerForm, cacheKey, formQuery, type AnswerForm } from '../cache/answer-form.js';
 import { firstQuestions } from '../cache/first-questions.js';
 import { Flag, HEADER_SIZE, MAX_TCP_SIZE, Rcode, RRClass } from '../dns/constants.js';
+import { subnetNetwork, type ClientSubnet, type SubnetEcho } from '../dns/ecs.js';
 import { EdeCode, type ExtendedError } from '../dns/ede.js';
 import { cacheSeconds } from '../dns/inspect.js';
 import { parseQuery, udpLimit, type Query, type QueryProblem } from '../dns/query.js';
@@ -76,9 +77,25 @@ export function resolution(deps: Pick<HandlerDeps, 'router' | 'zone' | 'recursio
 }
 
 /** With `--max-answers`: the addresses this client's network gets (see `ServiceZone.subsetFor`). */
-export function clientSubset(zone: ServiceZone, name: string, type: number, client: string, placement?: Placement): readonly string[] | undefined {
+export function clientSubset(zone: ServiceZone, name: string, type: number, client: string, placement?: Placement, ecs?: ClientSubnet): readonly string[] | undefined {
   if (!zone.options.maxAnswers) return undefined;
-  return zone.subsetFor(name, type, clientNetwork(client), placement?.datacenter);
+  return zone.subsetFor(name, type, networkOf(client, ecs), placement?.datacenter);
+}
+
+/** The `--max-answers` client network: the EDNS Client Subnet a resolver sent for its client, else the client's /24 or /56. */
+function networkOf(client: string, ecs: ClientSubnet | undefined): string {
+  return ecs ? subnetNetwork(ecs).network : clientNetwork(client);
+}
+
+/**
+ * The datacenter a client is placed in by `--client-datacenter`: by the EDNS Client Subnet a
+ * resolver sent for it (RFC 7871; none for SOURCE PREFIX-LENGTH 0, which asks us not to use its
+ * address), else by its own address.
+ */
+export function placeClient(deps: HandlerDeps, client: string, ecs?: ClientSubnet): Placement | undefined {
+  if (!deps.placement) return undefined;
+  if (!ecs) return deps.placement.place(client);
+  return ecs.sourcePrefix ? deps.placement.place(ecs.address) : undefined;
 }
 
 /** The Extended DNS Error of a client outside `--allow`. */
@@ -117,8 +134,9 @@ export class QueryHandler {
       return this.reply(refused, msg, query, false, started, client, Date.now());
     }
     if (query.class !== RRClass.IN) return this.reply(this.uncached(query, Rcode.REFUSED, '-'), msg, query, false, started, client, Date.now());
-    const placement = this.deps.placement?.place(client);
-    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), clientSubset(this.deps.zone, query.name, query.type, client, placement), placement);
+    const placement = placeClient(this.deps, client, query.ecs);
+    const subset = clientSubset(this.deps.zone, query.name, query.type, client, placement, query.ecs);
+    const form = answerForm(query, tcp ? MAX_TCP_SIZE : udpLimit(query), subset, placement);
     const key = cacheKey(form);
     const now = Date.now();
     const entry = this.deps.cache.get(key, now);
@@ -183,7 +201,7 @@ export class QueryHandler {
 
   private async miss(msg: Buffer, query: Query, key: string, form: AnswerForm, started: number, client: string): Promise<Buffer> {
     // Before its service is loaded a name has no subset yet: each client network builds its own.
-    const flight = this.deps.zone.options.maxAnswers && !form.subset ? `${key}|${clientNetwork(client)}` : key;
+    const flight = this.deps.zone.options.maxAnswers && !form.subset ? `${key}|${networkOf(client, query.ecs)}` : key;
     let pending = this.inFlight.get(flight);
     if (!pending) {
       pending = this.resolve(query, key, form, client).finally(() => this.inFlight.delete(flight));
@@ -211,17 +229,33 @@ export class QueryHandler {
   private resolve(query: Query, key: string, form: AnswerForm, client: string): Promise<CachedAnswer> {
     const resolved = resolution(this.deps, query.name, query.type);
     if (resolved.kind === 'refused') return Promise.resolve(this.uncached(query, resolved.rcode, resolved.zone, resolved.errors));
-    if (resolved.kind === 'zone') return this.fromZone(key, form, client);
+    if (resolved.kind === 'zone') return this.fromZone(key, form, client, query.ecs);
     return this.forward(query, key, form, resolved.zone, resolved.upstreams);
   }
 
-  private async fromZone(key: string, form: AnswerForm, client: string): Promise<CachedAnswer> {
+  private async fromZone(key: string, form: AnswerForm, client: string, ecs: ClientSubnet | undefined): Promise<CachedAnswer> {
     const loaded = await this.deps.zone.prepare(form.name);
     // A service loaded just now has a subset only from now on.
-    const subset = form.subset ?? clientSubset(this.deps.zone, form.name, form.type, client, form.placement);
-    if (subset === form.subset) return this.answerZone(key, form, loaded, this.options.zoneCacheMs);
-    const chosen = { ...form, subset };
+    const subset = form.subset ?? clientSubset(this.deps.zone, form.name, form.type, client, form.placement, ecs);
+    const subnet = this.subnetEcho(form, subset);
+    if (subset === form.subset && subnet === form.subnet) return this.answerZone(key, form, loaded, this.options.zoneCacheMs);
+    const chosen: AnswerForm = { ...form, ...(subset ? { subset } : {}), ...(subnet ? { subnet } : {}) };
     return this.answerZone(cacheKey(chosen), chosen, loaded, this.options.zoneCacheMs);
+  }
+
+  /**
+   * The Client Subnet to echo, with the SCOPE PREFIX-LENGTH the answer used (RFC 7871 7.2.1): the
+   * length of the `--client-datacenter` network that placed the client (all of the subnet when
+   * none did) for names answered by datacenter, that of the `--max-answers` network for a subset;
+   * 0 when the answer is everyone's.
+   */
+  private subnetEcho(form: AnswerForm, subset: readonly string[] | undefined): SubnetEcho | undefined {
+    const subnet = form.subnet;
+    if (!subnet || subnet.sourcePrefix === 0) return subnet;
+    let scope = 0;
+    if (form.placement && this.deps.zone.answersByDatacenter(form.name)) scope = form.placement.prefix >= 0 ? form.placement.prefix : subnet.sourcePrefix;
+    if (subset) scope = Math.max(scope, Math.min(subnet.sourcePrefix, subnet.family === 1 ? 24 : 56));
+    return scope === subnet.scopePrefix ? subnet : { ...subnet, scopePrefix: scope };
   }
 
   /**
@@ -231,11 +265,12 @@ export class QueryHandler {
   private answerZone(key: string, form: AnswerForm, loaded: EnsureResult, ttlMs: number): CachedAnswer {
     const result = this.deps.zone.answerNow(form.name, form.type, loaded, form.subset, undefined, form.placement?.datacenter);
     const rcode = result.answer.rcode;
-    const options = { limit: form.limit, authoritative: rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable };
+    const options = { limit: form.limit, authoritative: rcode !== Rcode.SERVFAIL, recursionAvailable: this.deps.recursionAvailable, subnet: form.subnet };
     const encoded = encodeMovableAnswer(formQuery(form), result.answer, options);
     const records = result.rotates && encoded.records.length > 2 ? encoded.records : undefined;
     const service = this.deps.zone.serviceOf(form.name);
-    const entry = cachedAnswer({ bytes: encoded.bytes, records, rcode, zone: SERVICE_ZONE, form, services: result.services, service });
+    const echoesSubnet = form.subnet !== undefined;
+    const entry = cachedAnswer({ bytes: encoded.bytes, records, rcode, zone: SERVICE_ZONE, form, services: result.services, service, echoesSubnet });
     if (rcode !== Rcode.SERVFAIL) this.deps.cache.set(key, entry, ttlMs);
     return entry;
   }

@@ -94,6 +94,12 @@ export class ServiceZone {
     ];
   }
 
+  /** True when `name`'s answer depends on the client's datacenter: a service name outside the sub-zones, with `--datacenter`. */
+  answersByDatacenter(name: string): boolean {
+    const form = this.classify(name);
+    return this.datacenters.local !== undefined && form !== undefined && 'service' in form && form.datacenter === undefined;
+  }
+
   /** What `name` asks for; a configured datacenter's label before the domain is its sub-zone. */
   classify(name: string): ZoneName | undefined {
     return classify(name, this.options.domain, this.datacenterNames);
