@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import type { TransferStatus } from '../ops/api.js';
 import type { ProviderView } from '../registry/view.js';
 import { ClientAcl } from '../server/acl.js';
+import { datacenterOptions } from '../zone/datacenters.js';
 import type { HostAddresses } from '../zone/host-addresses.js';
 import { readTsigKeyFile } from './key-file.js';
 import { TransferMetrics } from './metrics.js';
@@ -39,7 +40,7 @@ export function startTransfers(
 ): Transfers | undefined {
   if (config['transfer-allow'].length === 0) return undefined;
   const versions = new ZoneVersions(
-    { domain: config.domain, ttl: config.ttl, coalesceMs: COALESCE_MS, journal: { maxDiffs: 1000, maxRecords: 200_000 } },
+    { domain: config.domain, ttl: config.ttl, datacenters: datacenterOptions(config), coalesceMs: COALESCE_MS, journal: { maxDiffs: 1000, maxRecords: 200_000 } },
     deps.view,
     deps.hosts,
   );

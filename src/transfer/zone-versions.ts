@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { ResourceRecord } from '../dns/records.js';
 import type { ProviderView } from '../registry/view.js';
+import type { DatacenterOptions } from '../zone/datacenters.js';
 import type { HostAddresses } from '../zone/host-addresses.js';
 import { Journal, type JournalLimits, type ZoneDiff } from './journal.js';
 import { nextSerial } from './serial.js';
@@ -9,6 +10,8 @@ import { recordKey, serviceRecords } from './service-records.js';
 export interface ZoneVersionsOptions {
   domain: string;
   ttl: number;
+  /** With datacenters, the zone holds the own datacenter's view and a sub-zone per datacenter (see `serviceRecords`). */
+  datacenters?: DatacenterOptions;
   /** Registry changes within this long make one new version (and one NOTIFY). */
   coalesceMs: number;
   journal: JournalLimits;
@@ -126,6 +129,7 @@ export class ZoneVersions {
       domain: this.options.domain,
       ttl: this.options.ttl,
       addresses: (host) => this.hosts.get(host),
+      datacenters: this.options.datacenters,
     });
     const keys = [...new Map(records.map((rr) => [recordKey(rr), rr]))];
     for (const key of this.byService.get(service) ?? []) {

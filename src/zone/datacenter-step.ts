@@ -1,3 +1,4 @@
+import { healthStep } from '../health/filter.js';
 import type { Provider } from '../registry/provider.js';
 import type { AnswerStep } from './answer-step.js';
 import { datacenterOf } from './datacenters.js';
@@ -47,6 +48,15 @@ function lowered(providers: readonly Provider[], order: readonly string[], rank:
   if (providers.every((p) => rank(p) === 0)) return { step: 'failover', kept: providers, removed: [] };
   const kept = providers.map((p) => (rank(p) === 0 ? p : { ...p, priority: Math.min(65535, p.priority + rank(p) * step) }));
   return { step: 'failover', kept, removed: [], note: `SRV priorities raised by ${step} per step of ${order.join(', ')}` };
+}
+
+/**
+ * The providers a name of `order`'s datacenters is answered with, by the same steps as answers:
+ * their scope, health, then failover (for a transferred zone, which records no steps).
+ */
+export function datacenterChoice(providers: readonly Provider[], order: readonly string[], local: string | undefined, srvPriorityStep = 0): readonly Provider[] {
+  const scoped = datacenterScope(providers, order, local).kept;
+  return failoverStep(healthStep(scoped).kept, order, local, srvPriorityStep).kept;
 }
 
 function describe(provider: Provider, local: string | undefined): string {

@@ -89,6 +89,29 @@ describe('zone versions', () => {
     ]);
   });
 
+  it('with --datacenter: the own view with failover under the domain, and each datacenter as a sub-zone', () => {
+    const at = (host: string, datacenter: string | undefined, extra: Partial<Provider> = {}): Provider => ({ host, port: 80, priority: 10, weight: 1, tags: [], origin: host, source: 'test', datacenter, ...extra });
+    const datacenters = { local: 'east', failover: ['west'], names: ['east', 'west'], srvFailoverPriority: 100 };
+    const settings = { domain: 'service.local', ttl: 5, addresses: () => undefined, datacenters };
+    const names = (records: ReturnType<typeof serviceRecords>) => keys(records.filter((rr) => !rr.name.includes('.addr.')));
+    const sick = at('10.1.0.1', 'east', { unhealthy: 'down' });
+    assert.deepEqual(names(serviceRecords('api', [sick, at('10.2.0.1', 'west')], settings)), [
+      '_api._tcp.service.local|SRV|110 1 80 0a020001.addr.service.local',
+      '_api._tcp.west.service.local|SRV|10 1 80 0a020001.addr.service.local',
+      'api.east.service.local|A|10.1.0.1',
+      'api.east.service.local|SRV|10 1 80 0a010001.addr.service.local',
+      'api.service.local|A|10.2.0.1',
+      'api.service.local|SRV|110 1 80 0a020001.addr.service.local',
+      'api.west.service.local|A|10.2.0.1',
+      'api.west.service.local|SRV|10 1 80 0a020001.addr.service.local',
+    ].concat(['_api._tcp.east.service.local|SRV|10 1 80 0a010001.addr.service.local']).sort());
+    const healthy = names(serviceRecords('api', [at('10.1.0.1', undefined), at('10.2.0.1', 'west')], settings));
+    assert.ok(healthy.includes('api.service.local|A|10.1.0.1') && !healthy.includes('api.service.local|A|10.2.0.1'), 'local answers while it has providers');
+    assert.ok(healthy.includes('api.service.local|SRV|110 1 80 0a020001.addr.service.local'), 'SRV carries west one step down');
+    assert.ok(healthy.includes('api.east.service.local|A|10.1.0.1'), 'an unlabelled provider is local');
+    assert.deepEqual(names(serviceRecords('west', [at('10.1.0.9', 'east')], settings)), ['west.east.service.local|A|10.1.0.9', 'west.east.service.local|SRV|10 1 80 0a010009.addr.service.local', '_west._tcp.east.service.local|SRV|10 1 80 0a010009.addr.service.local'].sort());
+  });
+
   it('a change that changes no record makes no version; the journal forgets past its bound', async () => {
     const registry = new Providers();
     registry.set('api', ['10.0.0.1']);
