@@ -26,13 +26,21 @@ describe('datacenters: east (ZooKeeper and an unlabelled etcd) fails over to wes
   let eastRegistrar: ZooKeeperTestClient;
   let westRegistrar: ZooKeeperTestClient;
   let bridge: BridgeProcess;
+  /** The same configuration with DNS workers: health results and registry changes reach them over IPC. */
+  let workers: BridgeProcess;
   let eastProvider: TestProvider;
   let etcdProvider: TestProvider;
   let westProvider: TestProvider;
 
   const answer = async (name: string, type = 'A', extra: string[] = []) => rdata((await dig(bridge.address, name, type, extra)).answer);
-  const answerBecomes = (name: string, expected: string[], type = 'A', extra: string[] = []) =>
-    eventually(async () => assert.deepEqual(await answer(name, type, extra), [...expected].sort()), { attempts: 400 });
+  /** Both bridges' answers become `expected`, the single process's and the workers'. */
+  const answerBecomes = (name: string, expected: string[]) =>
+    eventually(
+      async () => {
+        for (const server of [bridge, workers]) assert.deepEqual(rdata((await dig(server.address, name)).answer), [...expected].sort(), server.address);
+      },
+      { attempts: 400 },
+    );
   const registerEast = () => eastRegistrar.create(`/api/providers/${eastProvider.address}`, '{"pid": 1}', 'ephemeral');
   const registerEtcd = () => etcd.client().put(`/api/providers/${etcdProvider.address}`).value(etcdProvider.address);
 
@@ -59,10 +67,10 @@ describe('datacenters: east (ZooKeeper and an unlabelled etcd) fails over to wes
         '',
       ].join('\n'),
     );
-    bridge = await startBridge(['--config', config, ...checks]);
+    [bridge, workers] = await Promise.all([startBridge(['--config', config, ...checks]), startBridge(['--config', config, ...checks, '--workers', '2'])]);
   });
   after(async () => {
-    await bridge?.stop();
+    await Promise.all([bridge?.stop(), workers?.stop()]);
     await Promise.all([eastRegistrar?.close(), westRegistrar?.close()]);
     await Promise.all([eastProvider, etcdProvider, westProvider].map((p) => p?.close()));
     await Promise.all([east?.stop(), west?.stop(), etcd?.close()]);
@@ -91,7 +99,8 @@ describe('datacenters: east (ZooKeeper and an unlabelled etcd) fails over to wes
     assert.deepEqual(await answer('api.west.service.local', 'A', ['-b', '127.0.0.2']), ['127.0.2.1'], 'a sub-zone does not depend on the client');
   });
 
-  it('every local provider failing its health check gives west; one back gives local again', async () => {
+  it('every local provider failing its health check gives west; one back gives local again (also with --workers 2)', async () => {
+    await answerBecomes('api.service.local', ['127.0.1.1', '127.0.1.2']);
     await Promise.all([eastProvider.close(), etcdProvider.close()]);
     await answerBecomes('api.service.local', ['127.0.2.1']);
     await eastProvider.open();
@@ -100,7 +109,7 @@ describe('datacenters: east (ZooKeeper and an unlabelled etcd) fails over to wes
     await answerBecomes('api.service.local', ['127.0.1.1', '127.0.1.2']);
   });
 
-  it('the local datacenter emptied in its registries gives west at watch speed; registered again, local', async () => {
+  it('the local datacenter emptied in its registries gives west at watch speed; registered again, local (also with --workers 2)', async () => {
     await eastRegistrar.remove(`/api/providers/${eastProvider.address}`);
     await answerBecomes('api.service.local', ['127.0.1.2']);
     await etcd.client().delete().key(`/api/providers/${etcdProvider.address}`);
