@@ -124,7 +124,8 @@ export async function explainQuestion(deps: HandlerDeps, question: ExplainQuesti
   const result = deps.zone.answerNow(name, type, loaded, subset, trace, placement?.datacenter);
   const rcode = result.answer.rcode;
   const records = result.answer.answer.length ? result.answer.answer : result.answer.authority;
-  const cached = deps.cache.answersTo(name, type).filter((entry) => sameSubset(entry.form.subset, subset));
+  // The forms this client is served: its subset and its placement, any transport.
+  const cached = deps.cache.answersTo(name, type).filter((entry) => sameSubset(entry.form.subset, subset) && entry.form.placement?.key === placement?.key);
   return {
     ...base,
     route: 'zone',
@@ -242,7 +243,7 @@ function explainedStep(step: AnswerStep): ExplainedStep {
 function cachedForm(entry: CachedAnswer): CachedForm {
   const { form } = entry;
   const transport = form.limit === MAX_TCP_SIZE ? 'TCP' : `UDP ${form.edns === 'none' ? 'without EDNS' : form.edns === 'dnssec' ? 'with EDNS and DO' : 'with EDNS'}, up to ${form.limit} bytes`;
-  const subset = form.subset ? `, subset ${form.subset.join(' ')}` : '';
+  const subset = `${form.subset ? `, subset ${form.subset.join(' ')}` : ''}${form.placement?.datacenter ? `, datacenter ${form.placement.datacenter}` : ''}`;
   const expires = Math.max(0, Math.round((entry.expires - Date.now()) / 1000));
   return { key: cacheKey(form), form: `${transport}${subset}`, rcode: RcodeName[entry.rcode], expiresIn: expires };
 }

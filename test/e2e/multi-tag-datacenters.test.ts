@@ -58,3 +58,26 @@ describe('multi-tag names with a datacenter sub-zone (two registry files as data
     assert.deepEqual(body.answer, ['v2.canary.api.west.service.local. 5 IN A 10.2.0.1']);
   });
 });
+
+describe('explain and --client-datacenter', () => {
+  it('a placed client: its datacenter answers, and explain reports the cached form for that datacenter only', async (t) => {
+    const dir = await tempDir();
+    const east = await writeTemp(dir, 'east.yaml', 'api: [{host: 10.1.0.1, port: 80, tags: [v2]}]\n');
+    const west = await writeTemp(dir, 'west.yaml', 'api: [{host: 10.2.0.1, port: 80, tags: [v2]}]\n');
+    const config = await writeTemp(
+      dir,
+      'dnsbridge.yaml',
+      ['datacenter: east', 'client-datacenter: ["127.0.0.2/32=west"]', 'sources:', `  - { kind: file, name: file-east, datacenter: east, path: ${east} }`, `  - { kind: file, name: file-west, datacenter: west, path: ${west} }`].join('\n'),
+    );
+    const bridge = await startBridge(['--config', config]);
+    t.after(() => bridge.stop());
+    assert.deepEqual(rdata((await dig(bridge.address, 'v2.api.service.local', 'A', ['-b', '127.0.0.2'])).answer), ['10.2.0.1']);
+    const westClient = (await getJson(bridge.http, '/api/explain?name=v2.api.service.local&client=127.0.0.2')).body;
+    assert.deepEqual(westClient.answer, ['v2.api.service.local. 5 IN A 10.2.0.1']);
+    assert.equal(westClient.cache.cached, true);
+    assert.match(westClient.cache.forms[0].form, /, datacenter west$/);
+    const eastClient = (await getJson(bridge.http, '/api/explain?name=v2.api.service.local&client=127.0.0.1')).body;
+    assert.deepEqual(eastClient.answer, ['v2.api.service.local. 5 IN A 10.1.0.1']);
+    assert.equal(eastClient.cache.cached, false, "west's cached answer is not this client's");
+  });
+});
