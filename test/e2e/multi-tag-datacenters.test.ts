@@ -50,7 +50,10 @@ describe('multi-tag names with a datacenter sub-zone (two registry files as data
   it('explain names the providers the tag and datacenter steps left out, and why', async () => {
     const { body } = await getJson(bridge.http, '/api/explain?name=v2.canary.api.west.service.local');
     const removed = (step: string) =>
-      body.steps.find((s: { step: string }) => s.step === step).removed.map((r: { provider: string; source: string; why: string }) => [r.provider, r.source, r.why]);
+      body.steps
+        .find((s: { step: string }) => s.step === step)
+        .removed.map((r: { provider: string; source: string; why: string }) => [r.provider, r.source, r.why])
+        .sort();
     assert.deepEqual(removed('tag'), [['10.1.0.2:80', 'file-east', 'does not carry the tag v2'], ['10.2.0.2:80', 'file-west', 'does not carry the tag canary']]);
     const datacenter = removed('datacenter');
     assert.deepEqual(datacenter.map((r: string[]) => r.slice(0, 2)), [['10.1.0.1:80', 'file-east']]);
