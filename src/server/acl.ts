@@ -35,8 +35,13 @@ export class ClientAcl {
   }
 
   private check(address: string): boolean {
-    const mapped = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4;
-    if (mapped) return this.list.check(address.slice(7), 'ipv4');
-    return this.list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+    return inList(this.list, address);
   }
+}
+
+/** True when `list` holds `address`; an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) counts as its IPv4 address. */
+export function inList(list: BlockList, address: string): boolean {
+  const mapped = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4;
+  if (mapped) return list.check(address.slice(7), 'ipv4');
+  return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 }

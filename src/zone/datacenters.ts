@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { inList } from '../server/acl.js';
 
 /** `--client-datacenter CIDR=NAME`: clients in the network are answered from `datacenter` first. */
 export interface ClientDatacenter {
@@ -96,10 +97,7 @@ export class ClientPlacement {
   }
 
   private match(address: string): Placement {
-    const mapped = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4;
-    const plain = mapped ? address.slice(7) : address;
-    const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
-    for (const network of this.networks) if (network.list.check(plain, family)) return network.placement;
+    for (const network of this.networks) if (inList(network.list, address)) return network.placement;
     return this.elsewhere;
   }
 }
