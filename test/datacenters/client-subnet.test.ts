@@ -5,7 +5,8 @@ import { startBridge, type BridgeProcess } from '../harness/bridge.js';
 import { dig, rdata } from '../harness/dig.js';
 import { udpAsk } from '../harness/dns-client.js';
 import { startUnbound, type Unbound } from '../harness/unbound.js';
-import { scrape, tempDir, total, writeTemp } from '../ops/helpers.js';
+import { eventually } from '../harness/eventually.js';
+import { replaceFile, scrape, tempDir, total, writeTemp } from '../ops/helpers.js';
 
 interface Subnet {
   sourcePrefixLength: number;
@@ -26,6 +27,7 @@ interface Reply {
 describe('client locality: --client-datacenter and EDNS Client Subnet (RFC 7871)', () => {
   let bridge: BridgeProcess;
   let unbound: Unbound;
+  let eastFile: string;
   let id = 1;
 
   /** Asks `name` A over UDP with EDNS, and a Client Subnet option when `subnet` is given, from `from`. */
@@ -53,7 +55,7 @@ describe('client locality: --client-datacenter and EDNS Client Subnet (RFC 7871)
 
   before(async () => {
     const dir = await tempDir();
-    const east = await writeTemp(dir, 'east.yaml', 'api: ["10.1.0.1:80", "10.1.0.2:80"]\nweb: ["10.1.1.1:80", "10.1.1.2:80", "10.1.1.3:80"]\n');
+    const east = (eastFile = await writeTemp(dir, 'east.yaml', 'api: ["10.1.0.1:80", "10.1.0.2:80"]\nweb: ["10.1.1.1:80", "10.1.1.2:80", "10.1.1.3:80"]\n'));
     const west = await writeTemp(dir, 'west.yaml', 'api: ["10.2.0.1:80"]\n');
     const config = await writeTemp(
       dir,
@@ -126,10 +128,17 @@ describe('client locality: --client-datacenter and EDNS Client Subnet (RFC 7871)
     assert.equal(await cacheEntries(), entries, 'the cache did not grow with the clients');
   });
 
+  it('an answer encoded again after a registry change still echoes each query its own subnet', async () => {
+    await ask('api.service.local', { sourcePrefixLength: 24, ip: '10.9.5.0' });
+    await replaceFile(eastFile, 'api: ["10.1.0.1:80", "10.1.0.3:80"]\nweb: ["10.1.1.1:80", "10.1.1.2:80", "10.1.1.3:80"]\n');
+    await eventually(async () => assert.deepEqual((await ask('api.service.local', { sourcePrefixLength: 24, ip: '10.9.6.0' })).addresses, ['10.1.0.1', '10.1.0.3']));
+    assert.deepEqual((await ask('api.service.local', { sourcePrefixLength: 24, ip: '10.9.7.0' })).ecs, { family: 1, sourcePrefixLength: 24, scopePrefixLength: 24, ip: '10.9.7.0' });
+  });
+
   it('unbound in front of the bridge sends each client as a Client Subnet: dig -b 127.0.0.3 gets west, dig -b 127.0.0.2 east', async () => {
     const through = async (from: string) => rdata((await dig(unbound.address, 'api.service.local', 'A', ['-b', from])).answer);
     assert.deepEqual(await through('127.0.0.3'), ['10.2.0.1']);
-    assert.deepEqual(await through('127.0.0.2'), ['10.1.0.1', '10.1.0.2']);
+    assert.deepEqual(await through('127.0.0.2'), ['10.1.0.1', '10.1.0.3']);
     assert.deepEqual(await through('127.0.0.3'), ['10.2.0.1'], "unbound's cache keeps the two apart by the scope");
   });
 });
