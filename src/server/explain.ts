@@ -243,9 +243,11 @@ function explainedStep(step: AnswerStep): ExplainedStep {
 function cachedForm(entry: CachedAnswer): CachedForm {
   const { form } = entry;
   const transport = form.limit === MAX_TCP_SIZE ? 'TCP' : `UDP ${form.edns === 'none' ? 'without EDNS' : form.edns === 'dnssec' ? 'with EDNS and DO' : 'with EDNS'}, up to ${form.limit} bytes`;
-  const subset = `${form.subset ? `, subset ${form.subset.join(' ')}` : ''}${form.placement?.datacenter ? `, datacenter ${form.placement.datacenter}` : ''}`;
+  const subset = form.subset ? `, subset ${form.subset.join(' ')}` : '';
+  const placement = form.placement?.datacenter ? `, datacenter ${form.placement.datacenter}` : '';
+  const subnet = form.subnet ? `, Client Subnet IPv${form.subnet.family === 1 ? 4 : 6} /${form.subnet.sourcePrefix}` : '';
   const expires = Math.max(0, Math.round((entry.expires - Date.now()) / 1000));
-  return { key: cacheKey(form), form: `${transport}${subset}`, rcode: RcodeName[entry.rcode], expiresIn: expires };
+  return { key: cacheKey(form), form: `${transport}${subset}${placement}${subnet}`, rcode: RcodeName[entry.rcode], expiresIn: expires };
 }
 
 function agedTtl(entry: CachedAnswer): number | undefined {
