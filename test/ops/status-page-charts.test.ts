@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { RRType } from '../../src/dns/constants.js';
 import { startBridge, type BridgeProcess } from '../harness/bridge.js';
-import { dig } from '../harness/dig.js';
+import { dig, rdata } from '../harness/dig.js';
+import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { eventually } from '../harness/eventually.js';
 import { startLoad, type LoadGenerator } from '../harness/load.js';
 import { query } from '../harness/wire.js';
@@ -230,5 +231,36 @@ describe('the status page charts with DNS workers (--workers 2)', () => {
     // Separate dig processes come from different ports: the kernel spreads them over both workers.
     for (let i = 0; i < 20; i++) await dig(bridge.address, 'api.service.local');
     await eventually(async () => assert.equal((await answered()) - before, 20), { attempts: 100, intervalMs: 100 });
+  });
+});
+
+describe('registry lag of etcd changes', () => {
+  let etcd: EtcdServer;
+  let bridge: BridgeProcess;
+
+  before(async () => {
+    etcd = await startEtcd();
+    await etcd.etcdctl('put', '/api/providers/a', '10.0.2.1:80');
+    bridge = await startBridge(['--etcd', etcd.url]);
+  });
+  after(async () => {
+    await bridge?.stop();
+    await etcd?.close();
+  });
+
+  it('times a change from its watch event; etcd records no write time, so there is no write-to-answer lag', async () => {
+    // etcd prefixes are watched from a service's first query on.
+    assert.deepEqual(rdata((await dig(bridge.address, 'api.service.local')).answer), ['10.0.2.1']);
+    await etcd.etcdctl('put', '/api/providers/b', '10.0.2.2:80');
+    const lag = await eventually(async () => {
+      const { body } = await getJson(bridge.http, '/api/status');
+      const figures = body.sources.find((s: { kind: string }) => s.kind === 'etcd').lag;
+      assert.equal(figures?.eventToAnswer.count, 1);
+      return figures;
+    });
+    assert.equal(lag.eventToAnswer.recent.length, 1);
+    assert.ok(lag.eventToAnswer.recent[0] >= 0);
+    assert.equal(lag.writeToAnswer, undefined);
+    assert.deepEqual(rdata((await dig(bridge.address, 'api.service.local')).answer), ['10.0.2.1', '10.0.2.2']);
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { nowMs, type ChangeTiming } from '../../registry/lag.js';
 import type { SourceProvider } from '../../registry/provider.js';
 import type { ConnectionState, EnsureResult, ProviderSink, Source, SourceStatus } from '../../registry/source.js';
 import { ConsulError, type ConsulClient, type IndexedReply } from '../../clients/consul.js';
@@ -273,19 +274,21 @@ export class ConsulSource implements Source {
   }
 
   private instancesRead(service: string, reply: IndexedReply<unknown[]>): void {
+    // A reply after the first is a change Consul announced: the lag figures time it from now.
+    const timing = this.nodesOf.has(service) ? { eventAt: nowMs() } : undefined;
     this.watchEvents++;
     this.noteAcls(service, reply.filteredByAcls);
     const { providers, warnings, nodes } = decodeHealthEntries(service, reply.body, { onlyPassing: this.options.onlyPassing });
     for (const warning of warnings) this.log.warn({ consul: this.client.url, service }, warning);
     this.decodeFailures += warnings.length;
     this.nodesOf.set(service, nodes);
-    this.deliver(service, providers);
+    this.deliver(service, providers, timing);
     this.settleListed(service, 'ready');
   }
 
   /** The registry's sink drops a write that changes nothing. */
-  private deliver(service: string, providers: readonly SourceProvider[]): void {
-    this.sink?.replace(service, providers);
+  private deliver(service: string, providers: readonly SourceProvider[], timing?: ChangeTiming): void {
+    this.sink?.replace(service, providers, timing);
   }
 
   /** api/api.go's `ResultsFilteredByACLs`: Consul answered 200 but left out what the token cannot read. */

@@ -1,6 +1,7 @@
 import { EtcdPermissionDeniedError, type IKeyValue, type IRangeResponse, type IWatchResponse, type Namespace, type Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { isError } from '../../registry/fields.js';
+import { nowMs } from '../../registry/lag.js';
 import type { SourceProvider } from '../../registry/provider.js';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { sleep } from '../../util/sleep.js';
@@ -20,8 +21,8 @@ export interface PrefixWatchContext {
 
 /** Told what happens to one prefix. */
 export interface PrefixListener {
-  /** The prefix was read or changed: its providers are to be published. */
-  changed(): void;
+  /** The prefix was read or changed: its providers are to be published; `eventAt` when a watch event changed it. */
+  changed(eventAt?: number): void;
   /** A read failed before any succeeded: the prefix cannot be answered yet. */
   unavailable(): void;
 }
@@ -169,7 +170,7 @@ export class PrefixWatch {
     }
     this.context.stats.watchEvents += response.events.length;
     this.retry = this.retry.reset();
-    this.listener.changed();
+    this.listener.changed(nowMs());
   }
 
   /** Decodes a read's keys, reusing those unchanged since the last read (no repeated warnings). */

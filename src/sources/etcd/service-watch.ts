@@ -1,3 +1,4 @@
+import type { ChangeTiming } from '../../registry/lag.js';
 import type { SourceProvider } from '../../registry/provider.js';
 import type { EnsureResult, ProviderSink, SourceStatus } from '../../registry/source.js';
 import type { Connection } from './connection.js';
@@ -23,7 +24,7 @@ export class ServiceWatch implements PrefixListener {
     readonly service: string,
     /** The service's watched prefixes, one per template, reporting to the listener given. */
     watch: (listener: PrefixListener) => WatchedPrefix[],
-    private readonly publish: (providers: SourceProvider[]) => void,
+    private readonly publish: (providers: SourceProvider[], timing?: ChangeTiming) => void,
   ) {
     this.prefixes = watch(this);
   }
@@ -42,8 +43,8 @@ export class ServiceWatch implements PrefixListener {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  changed(): void {
-    this.publish(this.prefixes.flatMap((prefix) => prefix.providers()));
+  changed(eventAt?: number): void {
+    this.publish(this.prefixes.flatMap((prefix) => prefix.providers()), eventAt === undefined ? undefined : { eventAt });
     if (this.loaded) this.settle('ready');
   }
 
@@ -85,7 +86,7 @@ export class ServiceWatches {
   ensure(service: string): Promise<EnsureResult> {
     let watch = this.watches.get(service);
     if (!watch) {
-      watch = new ServiceWatch(service, this.prefixesOf(service), (providers) => this.sink?.replace(service, providers));
+      watch = new ServiceWatch(service, this.prefixesOf(service), (providers, timing) => this.sink?.replace(service, providers, timing));
       this.watches.set(service, watch);
       watch.start();
     }

@@ -1,4 +1,5 @@
 import { isError } from '../../registry/fields.js';
+import { nowMs } from '../../registry/lag.js';
 import type { SourceProvider } from '../../registry/provider.js';
 import { decodeEntry } from '../etcd/decode.js';
 import type { PrefixListener } from '../etcd/prefix-watch.js';
@@ -66,7 +67,7 @@ export class DirectoryWatch implements WatchedPrefix, FollowHandler {
       this.entries.set(node.key, this.decode(node));
     }
     this.context.stats.watchEvents++;
-    this.listener.changed();
+    this.listener.changed(nowMs());
   }
 
   readFailed(): void {
