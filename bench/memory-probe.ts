@@ -1,6 +1,8 @@
 // What each structure costs per provider, measured in one process with `node --expose-gc`:
-// `node --expose-gc dist/bench/memory-probe.js zookeeper|etcd ADDRESS SERVICES PROVIDERS`.
+// `node --expose-gc dist/bench/memory-probe.js zookeeper|etcd|etcd2|file ADDRESS SERVICES`
+// (ADDRESS: the connection string, the etcd URL, or the registry file's path).
 // Prints one JSON line: heap and RSS after each step (MiB), for the scale benchmark to tabulate.
+import { writeHeapSnapshot } from 'node:v8';
 import { Etcd3, type Watcher } from 'etcd3';
 import zookeeper from 'node-zookeeper-client';
 import pino from 'pino';
@@ -41,12 +43,11 @@ async function settled(): Promise<{ heap: number; rss: number }> {
 
 /**
  * The registry client alone, holding the watches the source holds: ZooKeeper's one per child and
- * per list (with the library's own watch manager, or with ours), etcd's one per prefix.
+ * per list (in our WatchTable), etcd's one per prefix.
  */
-async function clientWatchesOnly(lean: boolean): Promise<() => Promise<void>> {
+async function clientWatchesOnly(): Promise<() => Promise<void>> {
   if (kind === 'zookeeper') {
-    const created = zookeeper.createClient(address, { sessionTimeout: 30_000 });
-    const client = lean ? leanWatches(created) : created;
+    const client = leanWatches(zookeeper.createClient(address, { sessionTimeout: 30_000 }));
     const watcher = () => {};
     await new Promise<void>((resolve) => (client.once('connected', () => resolve()), client.connect()));
     const call = <T>(run: (done: (error: unknown, value: T) => void) => void) =>
@@ -70,17 +71,15 @@ async function clientWatchesOnly(lean: boolean): Promise<() => Promise<void>> {
 const steps: Record<string, { heap: number; rss: number }> = {};
 steps.start = await settled();
 
-if (kind === 'zookeeper') {
-  const closeLibrary = await clientWatchesOnly(false);
-  steps.libraryWatches = await settled();
-  await closeLibrary();
-  steps.start = await settled();
-}
-const closeClient = await clientWatchesOnly(true);
-steps.clientWatches = await settled();
-await closeClient();
-steps.afterClient = await settled();
+// etcd v2 long-polls one directory per service and the file is read whole: no watches kept in a client.
+if (kind === 'zookeeper' || kind === 'etcd') {
+  const closeClient = await clientWatchesOnly();
+  steps.clientWatches = await settled();
+  await closeClient();
+  steps.afterClient = await settled();
+} else steps.clientWatches = steps.afterClient = steps.start;
 
+if (process.env.PROBE_SNAPSHOT) writeHeapSnapshot(`${process.env.PROBE_SNAPSHOT}.before`);
 const log = pino({ level: 'silent' });
 const config = loadConfig({ flags: { [kind]: address, upstream: ['127.0.0.1:9'] }, env: {} });
 const registry = new Registry(await createSources(config.sources, log), { maxServices: 50_000, idleReleaseMs: 3_600_000, ensureTimeoutMs: 30_000 });
@@ -89,6 +88,8 @@ await runLimited(services, 64, async (service) => {
   if ((await registry.ensure(service)) !== 'ready') throw new Error(`${service} did not load`);
 });
 steps.sourceLoaded = await settled();
+// PROBE_SNAPSHOT=FILE: heap snapshots before (FILE.before) and after the source loaded, to see which objects the mirror holds.
+if (process.env.PROBE_SNAPSHOT) writeHeapSnapshot(process.env.PROBE_SNAPSHOT);
 
 const copies = services.map((service) => registry.providers(service).map((provider) => ({ ...provider, tags: [...provider.tags] })));
 steps.providerCopies = await settled();

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import zookeeper from 'node-zookeeper-client';
@@ -15,7 +18,11 @@ import { dnsperf } from './dnsperf.js';
 const SERVICES = Number(process.env.SCALE_SERVICES ?? 10_000);
 const PROVIDERS = 10;
 const CHANGES = Number(process.env.SCALE_CHANGES ?? 200);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Services of the registries measured for memory alone (etcd v2, the file): bytes per provider need no more. */
+const MEMORY_SERVICES = Number(process.env.SCALE_MEMORY_SERVICES ?? 1000);
+/** Services asked one at a time, each unloaded, for the first-query latency without queueing. */
+const ONE_AT_A_TIME = Math.min(SERVICES, Number(process.env.SCALE_ONE_AT_A_TIME ?? 500));
 
 const service = (i: number) => `svc${i}`;
 const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p + 1}:${8000 + p}`;
@@ -37,6 +44,7 @@ export const scale: Benchmark = {
   async run() {
     const rows: (string | number)[][] = [];
     const preloadRows: (string | number)[][] = [];
+    const oneAtATimeRows: (string | number)[][] = [];
     const memoryRows: (string | number)[][] = [];
     for (const open of [zooKeeperBackend, etcdBackend]) {
       const started = performance.now();
@@ -44,11 +52,20 @@ export const scale: Benchmark = {
       const populateSeconds = ((performance.now() - started) / 1000).toFixed(1);
       try {
         rows.push([backend.name, populateSeconds, ...(await measure(backend))]);
+        oneAtATimeRows.push([backend.name, ...(await measureOneAtATime(backend))]);
         // A preload that never gets ready (a busy machine) is reported, not allowed to lose the other rows.
         preloadRows.push([backend.name, ...(await measurePreload(backend).catch((error: Error) => [`not ready: ${error.message.split('\n')[0]}`, '', '', '', '', '']))]);
-        memoryRows.push(...(await memoryByStructure(backend)));
+        memoryRows.push(...(await memoryByStructure(backend.name, backend.probe, SERVICES)));
       } finally {
         await backend.close();
+      }
+    }
+    for (const open of [etcd2Registry, fileRegistry]) {
+      const registry = await open(MEMORY_SERVICES);
+      try {
+        memoryRows.push(...(await memoryByStructure(registry.name, registry.probe, MEMORY_SERVICES)));
+      } finally {
+        await registry.close();
       }
     }
     console.log(
@@ -57,12 +74,35 @@ export const scale: Benchmark = {
         rows,
       ),
     );
+    console.log(`\nFirst query of an unloaded service, one at a time (${ONE_AT_A_TIME} services, a new bridge, nothing else in flight).\n`);
+    console.log(table(['registry', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], oneAtATimeRows));
     console.log(`\nWith --preload: start to /readyz 200, then the first query of every service (64 in flight); cache hits / misses from /metrics after them.\n`);
     console.log(table(['registry', 'ready after s', 'first queries s', 'first query p50 ms', 'first query p99 ms', 'cache hits / misses', 'RSS MiB'], preloadRows));
-    console.log(`\nMemory by structure (bench/memory-probe.ts, one process, --expose-gc, ${SERVICES} x ${PROVIDERS}).\n`);
+    console.log(`\nMemory by structure (bench/memory-probe.ts, one process, --expose-gc; ZooKeeper and etcd ${SERVICES} x ${PROVIDERS}, etcd v2 and the file ${MEMORY_SERVICES} x ${PROVIDERS}).\n`);
     console.log(table(['registry', 'structure', 'heap MiB', 'RSS MiB', 'heap bytes per provider'], memoryRows));
   },
 };
+
+/** A fresh bridge: each service's first query waits for its load alone (the list, its watch, then the answer). */
+async function measureOneAtATime(backend: Backend): Promise<string[]> {
+  const bridge = await startBridge([...backend.bridgeArgs, '--log-level', 'warn', '--workers', '1']);
+  const client = new DnsClient({ host: '127.0.0.1', port: bridge.port });
+  try {
+    // The connection to the registry is made at start: wait for it with a service not measured.
+    await waitForAnswer(client, `${service(SERVICES - 1)}.service.local`, 'SRV', (answer) => answer.records.length === PROVIDERS, performance.now());
+    const latencies: number[] = [];
+    for (let i = 0; i < ONE_AT_A_TIME; i++) {
+      const started = performance.now();
+      const answer = await client.ask(`${service(i)}.service.local`, 'SRV', 10_000);
+      if (answer.records.length !== PROVIDERS) throw new Error(`${service(i)}: ${answer.rcode} with ${answer.records.length} records`);
+      latencies.push(performance.now() - started);
+    }
+    return [50, 90, 99, 100].map((p) => percentile(latencies, p).toFixed(1));
+  } finally {
+    client.close();
+    await bridge.stop();
+  }
+}
 
 /** A bridge started with `--preload`: how long until ready, and whether first queries still wait. */
 async function measurePreload(backend: Backend): Promise<(string | number)[]> {
@@ -93,21 +133,21 @@ async function measurePreload(backend: Backend): Promise<(string | number)[]> {
 
 const PROBE = fileURLToPath(new URL('./memory-probe.js', import.meta.url));
 
-/** Runs the memory probe against the backend and turns its steps into per-structure rows. */
-async function memoryByStructure(backend: Backend): Promise<(string | number)[][]> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', PROBE, ...backend.probe, String(SERVICES)], { maxBuffer: 1 << 20 });
+/** Runs the memory probe against a registry of `services` x 10 and turns its steps into per-structure rows. */
+async function memoryByStructure(name: string, probe: [string, string], services: number): Promise<(string | number)[][]> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', PROBE, ...probe, String(services)], { maxBuffer: 1 << 20 });
   const { steps, cached, firstAnswers } = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
   type Step = { heap: number; rss: number };
   const at = steps as Record<string, Step>;
   const delta = (from: string, to: string) => ({ heap: at[to].heap - at[from].heap, rss: at[to].rss - at[from].rss });
   const client = delta('start', 'clientWatches');
   const loaded = delta('afterClient', 'sourceLoaded');
-  const row = (label: string, d: { heap: number; rss: number }) => [backend.name, label, d.heap.toFixed(1), d.rss.toFixed(1), Math.round((d.heap * 2 ** 20) / (SERVICES * PROVIDERS))];
-  const library = steps.libraryWatches ? [row("client with the same watches, alone, the library's own watch manager", delta('start', 'libraryWatches'))] : [];
+  const row = (label: string, d: { heap: number; rss: number }) => [name, label, d.heap.toFixed(1), d.rss.toFixed(1), Math.round((d.heap * 2 ** 20) / (services * PROVIDERS))];
+  // etcd v2 and the file keep no watches in a client: their source alone is measured.
+  const watches = probe[0] === 'zookeeper' || probe[0] === 'etcd';
   return [
-    ...library,
-    row(steps.libraryWatches ? 'client with the same watches, alone, our WatchTable' : 'client with the same watches, alone', client),
-    row('source mirror and registry view (loaded source minus its client watches)', { heap: loaded.heap - client.heap, rss: loaded.rss - client.rss }),
+    ...(watches ? [row('client with the same watches, alone', client)] : []),
+    row(watches ? 'source mirror and registry view (loaded source minus its client watches)' : 'source (its connections and mirror) and registry view', { heap: loaded.heap - client.heap, rss: loaded.rss - client.rss }),
     row('a plain copy of every Provider record', delta('sourceLoaded', 'providerCopies')),
     row(`cached answers (${cached}, one SRV per service)`, delta('sourceLoaded', 'answersCached')),
     row(`--preload's first answers (${firstAnswers}: A, AAAA, SRV with and without EDNS)`, delta('answersCached', 'firstAnswers')),
@@ -115,9 +155,7 @@ async function memoryByStructure(backend: Backend): Promise<(string | number)[][
 }
 
 interface ProbeResult {
-  steps: Record<'start' | 'clientWatches' | 'afterClient' | 'sourceLoaded' | 'providerCopies' | 'answersCached' | 'firstAnswers', { heap: number; rss: number }> & {
-    libraryWatches?: { heap: number; rss: number };
-  };
+  steps: Record<'start' | 'clientWatches' | 'afterClient' | 'sourceLoaded' | 'providerCopies' | 'answersCached' | 'firstAnswers', { heap: number; rss: number }>;
   cached: number;
   firstAnswers: number;
 }
@@ -238,3 +276,26 @@ async function etcdBackend(): Promise<Backend> {
 }
 
 
+
+/** `services` x 10 providers in etcd's v2 keyspace (python-etcd's layout), for the memory probe alone. */
+async function etcd2Registry(services: number): Promise<{ name: string; probe: [string, string]; close(): Promise<void> }> {
+  const etcd = await startEtcd({ v2: true });
+  const keys: [string, string][] = [];
+  for (let i = 0; i < services; i++) for (let p = 0; p < PROVIDERS; p++) keys.push([`/${service(i)}/providers/${provider(i, p)}`, provider(i, p)]);
+  await runLimited(keys, 64, async ([key, value]) => {
+    const reply = await fetch(`${etcd.url}/v2/keys${key}`, { method: 'PUT', body: new URLSearchParams({ value }) });
+    if (!reply.ok) throw new Error(`etcd v2 PUT ${key}: ${reply.status} ${await reply.text()}`);
+    await reply.arrayBuffer();
+  });
+  return { name: 'etcd v2', probe: ['etcd2', etcd.url], close: () => etcd.close() };
+}
+
+/** The same in a registry file (`--file`), for the memory probe alone. */
+async function fileRegistry(services: number): Promise<{ name: string; probe: [string, string]; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'dnsbridge-scale-'));
+  const path = join(dir, 'services.yaml');
+  const lines: string[] = [];
+  for (let i = 0; i < services; i++) lines.push(`${service(i)}:`, ...Array.from({ length: PROVIDERS }, (_, p) => `  - ${provider(i, p)}`));
+  await writeFile(path, `${lines.join('\n')}\n`);
+  return { name: 'file', probe: ['file', path], close: () => rm(dir, { recursive: true, force: true }) };
+}

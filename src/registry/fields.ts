@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { isValidName } from '../dns/names.js';
-import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, type SourceProvider } from './provider.js';
+import { DEFAULT_PRIORITY, DEFAULT_WEIGHT, NO_TAGS, newProvider, type SourceProvider } from './provider.js';
 
 /** A provider, or why the entry cannot be one. Every source's decoder returns this. */
 export type Decoded = SourceProvider | { error: string };
@@ -30,8 +30,7 @@ export function parseHostPort(text: string): { host: string; port: number } | un
 export function fromHostPort(text: string, origin: string): Decoded {
   const parsed = parseHostPort(text);
   if (!parsed) return { error: `"${truncate(text)}" is not host:port` };
-  // No spread: V8 gives objects spread from another a map of their own (~200 bytes each at 100,000 providers).
-  return { host: parsed.host, port: parsed.port, priority: DEFAULT_PRIORITY, weight: DEFAULT_WEIGHT, tags: [], origin };
+  return newProvider(parsed.host, parsed.port, DEFAULT_PRIORITY, DEFAULT_WEIGHT, NO_TAGS, origin);
 }
 
 /**
@@ -51,7 +50,7 @@ export function fromFields(data: Record<string, unknown>, origin: string, defaul
   if (!isUint16(weight)) return { error: `weight ${JSON.stringify(weight)} is not 0-65535` };
   const tags = data.tags ?? defaults.tags ?? [];
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) return { error: '"tags" is not a list of strings' };
-  return { host, port, priority, weight, tags: tags.map((t) => t.toLowerCase()), origin, ...(defaults.ttl !== undefined ? { ttl: defaults.ttl } : {}) };
+  return newProvider(host, port, priority, weight, tags.length ? tags.map((t) => t.toLowerCase()) : NO_TAGS, origin, defaults.ttl);
 }
 
 function isUint16(value: unknown): value is number {

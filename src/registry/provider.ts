@@ -1,3 +1,5 @@
+import { flat } from '../util/flat-string.js';
+
 /** One provider of a service, as a source decodes it: the neutral record the zone answers from. */
 export interface SourceProvider {
   /** IPv4 or IPv6 address, or a hostname (lowercased, no trailing dot). */
@@ -30,6 +32,20 @@ export interface Provider extends SourceProvider {
    * `fall` times in a row: why it is left out of answers. Sources never set it.
    */
   unhealthy?: string;
+}
+
+/** The tags of a provider without any: one shared array, not one per provider. */
+export const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/**
+ * Every source builds its providers here. The object has the registry's fields in place
+ * (`source`, `datacenter`, empty until the registry stamps them on the object itself), all in one
+ * order: every provider has one shape, and the registry keeps the source's object instead of a
+ * stamped copy (about 100 bytes a provider, 10 MiB at 10,000 services of 10).
+ */
+export function newProvider(host: string, port: number, priority: number, weight: number, tags: readonly string[], origin: string, ttl?: number): SourceProvider {
+  const provider: Provider = { host, otherFamilyAddress: undefined, port, priority, weight, tags, endpoint: undefined, ttl, origin: flat(origin), source: '', datacenter: undefined };
+  return provider;
 }
 
 /** True when two providers would be answered and shown alike. */

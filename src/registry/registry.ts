@@ -151,7 +151,9 @@ export class Registry implements ProviderView {
     if (!services) this.bySource.set(instance.name, (services = new Map()));
     const before = services.get(service) ?? [];
     if (before.length === providers.length && providers.every((provider, i) => sameProvider(provider, before[i]))) return false;
-    if (providers.length) services.set(service, providers.map((provider) => stamped(provider, instance)));
+    // The source's own array and objects, stamped: it hands them over and keeps no other use of them.
+    for (const provider of providers) stamp(provider, instance);
+    if (providers.length) services.set(service, providers as readonly Provider[]);
     else services.delete(service);
     this.merge(service);
     for (const listener of this.listeners) listener(service);
@@ -274,11 +276,13 @@ export class Registry implements ProviderView {
   }
 
   private merge(service: string): void {
-    const all: Provider[] = [];
+    const lists: (readonly Provider[])[] = [];
     for (const services of this.bySource.values()) {
       const providers = services.get(service);
-      if (providers) all.push(...providers);
+      if (providers) lists.push(providers);
     }
+    // One source's list is the union as it is: no copy of it.
+    const all = lists.length === 1 ? lists[0] : lists.flat();
     if (all.length) this.merged.set(service, this.overlay ? this.overlay(service, all) : all);
     else this.merged.delete(service);
   }
@@ -314,19 +318,13 @@ export class Registry implements ProviderView {
   }
 }
 
-/** The provider with its instance's name and datacenter; every object built with the same fields, in the same order, so they share one shape. */
-function stamped(provider: SourceProvider, instance: SourceInstance): Provider {
-  return {
-    host: provider.host,
-    otherFamilyAddress: provider.otherFamilyAddress,
-    port: provider.port,
-    priority: provider.priority,
-    weight: provider.weight,
-    tags: provider.tags,
-    endpoint: provider.endpoint,
-    ttl: provider.ttl,
-    origin: provider.origin,
-    source: instance.name,
-    datacenter: instance.datacenter,
-  };
+/**
+ * Stamps its instance's name and datacenter on the source's own provider object (`newProvider`
+ * leaves their slots in place): a source's providers belong to its instance alone, and it never
+ * changes one after writing it, so no stamped copy is kept.
+ */
+function stamp(provider: SourceProvider, instance: SourceInstance): void {
+  const stamped = provider as Provider;
+  stamped.source = instance.name;
+  stamped.datacenter = instance.datacenter;
 }

@@ -50,7 +50,8 @@ function fromSkyDns(data: Record<string, unknown>, origin: string): Decoded {
   if (typeof ttl === 'object') return ttl;
   const portless = data.port === undefined || data.port === 0;
   const decoded = fromFields(portless ? { ...data, port: PORT_CHECK_STAND_IN } : data, origin, { priority: DEFAULT_PRIORITY, ttl });
-  return isError(decoded) || !portless ? decoded : { ...decoded, port: 0 };
+  if (!isError(decoded) && portless) decoded.port = 0;
+  return decoded;
 }
 
 /**

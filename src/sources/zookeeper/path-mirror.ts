@@ -2,7 +2,12 @@ import type { NodeData } from '../../clients/zookeeper.js';
 import { parseHostPort } from '../../registry/fields.js';
 import type { ChangeTiming } from '../../registry/lag.js';
 import { sameProvider, type SourceProvider } from '../../registry/provider.js';
+import { flat } from '../../util/flat-string.js';
+import { SparseSet } from '../../util/sparse-set.js';
 import { binderServicePort, decodeNode, type DecodedNode } from './decode.js';
+
+/** What a child stands for, as kept: a node of one provider (nearly all) keeps it without an array around it. */
+type KeptNode = SourceProvider | DecodedNode;
 
 /** The reads a mirror needs; each also arms a watch on what it read. */
 export interface WatchingReader {
@@ -42,16 +47,16 @@ export class PathMirror {
   loaded = false;
   /** A read failed: what is here may be old. */
   stale = false;
-  private readonly nodes = new Map<string, DecodedNode>();
+  private readonly nodes = new Map<string, KeptNode>();
   private listing = true;
   /** Children whose data an answer waits for: read in the loop. */
-  private readonly dataDirty = new Set<string>();
+  private readonly dataDirty = new SparseSet();
   /** Children served already whose data must be read (and watched) again: read in the background. */
-  private readonly rearm = new Set<string>();
+  private readonly rearm = new SparseSet();
   /** Background reads in flight, by child: a read replaced or a child gone makes the reply void. */
-  private readonly backgroundReads = new Map<string, symbol>();
+  private backgroundReads?: Map<string, symbol>;
   /** Children deleted since the last listing was sent: a read sent before must not bring them back. */
-  private readonly gone = new Set<string>();
+  private readonly gone = new SparseSet();
   /** Binder's service node (this path's own data): never needed yet, to be read, or read. */
   private serviceNode: 'unneeded' | 'dirty' | 'read' = 'unneeded';
   private servicePort?: number;
@@ -69,7 +74,10 @@ export class PathMirror {
 
   providers(): SourceProvider[] {
     const all: SourceProvider[] = [];
-    for (const decoded of this.nodes.values()) if (Array.isArray(decoded)) all.push(...decoded);
+    for (const kept of this.nodes.values()) {
+      if (Array.isArray(kept)) all.push(...kept);
+      else if ('host' in kept) all.push(kept);
+    }
     return all;
   }
 
@@ -177,7 +185,7 @@ export class PathMirror {
     const names = [...this.dataDirty];
     this.dataDirty.clear();
     if (names.length === 0) this.answer(true);
-    for (const name of names) this.backgroundReads.delete(name);
+    for (const name of names) this.forgetRead(name);
     let data: (NodeData | undefined)[];
     try {
       // Sent together: the client pipelines them on one connection.
@@ -243,7 +251,7 @@ export class PathMirror {
         this.dataDirty.add(name);
         continue;
       }
-      this.nodes.set(name, decodeNode(name, undefined, this.origin(name)));
+      this.nodes.set(name, kept(decodeNode(name, undefined, this.origin(name))));
       this.readInBackground(name);
       served++;
     }
@@ -252,8 +260,8 @@ export class PathMirror {
 
   private readInBackground(name: string): void {
     const read = Symbol(name);
-    this.backgroundReads.set(name, read);
-    const current = () => this.backgroundReads.get(name) === read && this.backgroundReads.delete(name);
+    (this.backgroundReads ??= new Map()).set(name, read);
+    const current = () => this.backgroundReads?.get(name) === read && this.forgetRead(name);
     this.reader.data(this.childPath(name), true).then(
       (data) => {
         if (!current() || !this.nodes.has(name) || !this.apply(name, data?.bytes)) return;
@@ -274,8 +282,16 @@ export class PathMirror {
 
   private forget(name: string): void {
     this.nodes.delete(name);
-    this.backgroundReads.delete(name);
+    this.forgetRead(name);
     this.rearm.delete(name);
+  }
+
+  /** Nearly always the last read in flight: the map goes with it (an empty Map costs about 190 bytes a mirror). */
+  private forgetRead(name: string): boolean {
+    const reads = this.backgroundReads;
+    if (!reads?.delete(name)) return false;
+    if (reads.size === 0) this.backgroundReads = undefined;
+    return true;
   }
 
   private apply(name: string, data: Buffer | undefined): boolean {
@@ -285,7 +301,7 @@ export class PathMirror {
     if (!Array.isArray(decoded)) this.noProvider(name, decoded);
     // An unchanged child keeps its objects: those are what the registry holds already.
     if (sameDecoded(this.nodes.get(name), decoded)) return false;
-    this.nodes.set(name, decoded);
+    this.nodes.set(name, kept(decoded));
     return true;
   }
 
@@ -299,12 +315,18 @@ export class PathMirror {
     return `zookeeper:${this.childPath(name)}`;
   }
 
+  /** Flat: the client keeps it as the key of the child's data watch. */
   private childPath(name: string): string {
-    return this.path === '/' ? `/${name}` : `${this.path}/${name}`;
+    return flat(this.path === '/' ? `/${name}` : `${this.path}/${name}`);
   }
 }
 
-function sameDecoded(a: DecodedNode | undefined, b: DecodedNode): boolean {
+function kept(decoded: DecodedNode): KeptNode {
+  return Array.isArray(decoded) && decoded.length === 1 ? decoded[0] : decoded;
+}
+
+function sameDecoded(known: KeptNode | undefined, b: DecodedNode): boolean {
+  const a = known && 'host' in known ? [known] : known;
   if (!Array.isArray(a) || !Array.isArray(b)) return !Array.isArray(a) && !Array.isArray(b) && a?.error === b.error;
   return a.length === b.length && a.every((provider, i) => sameProvider(provider, b[i]));
 }

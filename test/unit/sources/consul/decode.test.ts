@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { SourceProvider } from '../../../../src/registry/provider.js';
 import { decodeHealthEntries } from '../../../../src/sources/consul/decode.js';
+
+/** The fields Consul's entry gives (a provider also has empty slots the registry stamps). */
+const given = ({ host, port, priority, weight, tags, origin }: SourceProvider) => ({ host, port, priority, weight, tags, origin });
 
 /** A `/v1/health/service/web` entry as Consul returns it, with `service` fields overridden. */
 function entry(node: string, nodeAddress: string, service: Record<string, unknown>): unknown {
@@ -17,12 +21,12 @@ describe('decodeHealthEntries: health entries to providers', () => {
       entry('n1', '10.0.0.1', { Address: '10.1.0.1', Port: 9090, Tags: ['Canary', 'v2'], Weights: { Passing: 7, Warning: 1 } }),
     ]);
     assert.deepEqual(warnings, []);
-    assert.deepEqual(providers, [{ host: '10.1.0.1', port: 9090, priority: 10, weight: 7, tags: ['canary', 'v2'], origin: 'consul:n1/web-n1' }]);
+    assert.deepEqual(providers.map(given), [{ host: '10.1.0.1', port: 9090, priority: 10, weight: 7, tags: ['canary', 'v2'], origin: 'consul:n1/web-n1' }]);
   });
 
   it('falls back to Node.Address when the service has no address, and to weight 1 without Weights', () => {
     const { providers } = decodeHealthEntries('web', [entry('n2', 'node2.dc1.example', { Weights: undefined, Tags: null })]);
-    assert.deepEqual(providers, [{ host: 'node2.dc1.example', port: 8080, priority: 10, weight: 1, tags: [], origin: 'consul:n2/web-n2' }]);
+    assert.deepEqual(providers.map(given), [{ host: 'node2.dc1.example', port: 8080, priority: 10, weight: 1, tags: [], origin: 'consul:n2/web-n2' }]);
   });
 
   describe('addresses as Consul DNS picks them (agent/translate_addr.go translateAddressAccept)', () => {
