@@ -11,3 +11,12 @@ export class ConfigError extends Error {
     super(problems.map((p) => `${p.key}: ${p.message}`).join('\n'));
   }
 }
+
+/** Exit code of bad usage or configuration: nothing was started. */
+export const EXIT_CONFIG = 2;
+
+/** Prints every configuration problem, naming its key, and exits 2: nothing was started. */
+export function exitForConfig(error: ConfigError): never {
+  process.stderr.write(`dnsbridge: invalid configuration:\n${error.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}\n`);
+  process.exit(EXIT_CONFIG);
+}

@@ -1,16 +1,13 @@
-import { Command, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { createLogger } from '../log.js';
 import { parseRegisterOptions, registerOptions } from './options.js';
 
 /**
- * Adds `dnsbridge register` to the CLI. Bad options throw a ConfigError naming the flag,
- * which the CLI turns into exit code 2.
+ * Gives `dnsbridge register` its arguments, options and action. Bad options throw a ConfigError
+ * naming the flag, which the CLI turns into exit code 2.
  */
-export function addRegisterCommand(program: Command): void {
-  const command = program
-    .command('register')
-    .description('register a program in ZooKeeper, etcd or Consul while its health check passes')
-    .argument('[program...]', 'with --exec: the program and its arguments, after --');
+export function registerCommand(command: Command): void {
+  command.argument('[program...]', 'with --exec: the program and its arguments, after --');
   for (const [name, spec] of Object.entries(registerOptions)) {
     // `[ARG]`: the value may be left out (`--consul` alone takes Consul's own default address).
     const value = spec.arg.startsWith('[') ? ` ${spec.arg}` : spec.arg ? ` <${spec.arg}>` : '';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Explanation } from '../../server/explain.js';
 import type { ServiceJson } from '../api.js';
 import { providerLabel } from '../changes.js';
@@ -7,9 +7,8 @@ import { formatExplanation } from './explain.js';
 import { table } from './table.js';
 
 /** `dnsbridge lookup NAME`: a service's providers as a running bridge sees them, with their sources. */
-export function lookupCommand(): Command {
-  return new Command('lookup')
-    .description("show a service's providers and where each comes from, or with --explain how a name is answered and why (through a running bridge's HTTP API)")
+export function lookupCommand(command: Command): void {
+  command
     .argument('<service>', 'service name: api for api.service.local; with --explain any name (one label is a service)')
     .addOption(httpOption())
     .option('--json', 'print the API answer as it is')

@@ -1,12 +1,11 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { ServiceJson, StatusJson } from '../api.js';
 import { getJson, httpOption, parseHttp, reportingApiErrors } from './bridge-client.js';
 import { table } from './table.js';
 
 /** `dnsbridge ls`: every service a running bridge sees, and its sources' state. */
-export function lsCommand(): Command {
-  return new Command('ls')
-    .description('list the services a running bridge sees, and its sources (through its HTTP API)')
+export function lsCommand(command: Command): void {
+  command
     .addOption(httpOption())
     .option('--json', 'print the API answers as they are')
     .action(reportingApiErrors(ls));
