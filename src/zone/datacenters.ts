@@ -68,7 +68,7 @@ export class ClientPlacement {
   private readonly networks: { list: BlockList; placement: Placement }[];
   private readonly decided = new Map<string, Placement>();
   /** A client in no listed network: the bridge's own order, decided from the whole address. */
-  private readonly elsewhere: Placement;
+  private readonly elsewhere: Placement = { prefix: -1, key: '-' };
 
   constructor(entries: readonly ClientDatacenter[]) {
     this.networks = [...entries]
@@ -78,11 +78,6 @@ export class ClientPlacement {
         list.addSubnet(entry.address, entry.prefix, entry.family);
         return { list, placement: { datacenter: entry.datacenter, prefix: entry.prefix, key: `${entry.datacenter}/${entry.prefix}` } };
       });
-    this.elsewhere = { prefix: -1, key: '-' };
-  }
-
-  get size(): number {
-    return this.networks.length;
   }
 
   /** The placement of `address`; `prefix` -1 when no network holds it. */
