@@ -26,12 +26,12 @@ const services = Array.from({ length: Number(servicesText) }, (_, i) => `svc${i}
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
-/** Heap and RSS in MiB once garbage is collected and the heap stayed within 256 KiB for three seconds (background reads done). */
+/** Heap and RSS in MiB once garbage is collected and the heap stayed within 256 KiB for three readings 0.5 s apart (background reads done). */
 async function settled(): Promise<{ heap: number; rss: number }> {
   let last = 0;
   let steady = 0;
-  for (let i = 0; i < 60 && steady < 3; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  for (let i = 0; i < 120 && steady < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
     gc!();
     const { heapUsed } = process.memoryUsage();
     steady = Math.abs(heapUsed - last) < 1 << 18 ? steady + 1 : 0;

@@ -20,7 +20,7 @@ const PROVIDERS = 10;
 const CHANGES = Number(process.env.SCALE_CHANGES ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Services of the registries measured for memory alone (etcd v2, the file): bytes per provider need no more. */
-const MEMORY_SERVICES = Number(process.env.SCALE_MEMORY_SERVICES ?? 1000);
+const MEMORY_SERVICES = Number(process.env.SCALE_MEMORY_SERVICES ?? 500);
 /** Services asked one at a time, each unloaded, for the first-query latency without queueing. */
 const ONE_AT_A_TIME = Math.min(SERVICES, Number(process.env.SCALE_ONE_AT_A_TIME ?? 500));
 
