@@ -38,7 +38,7 @@ export function failoverStep(providers: readonly Provider[], order: readonly str
   return {
     step: 'failover',
     kept: providers.filter((p) => rank(p) === best),
-    removed: others.map((provider) => ({ provider, why: `${describe(provider, local)}: ${chosen} comes first in the failover order and has providers` })),
+    removed: others.map((provider) => ({ provider, why: `${describe(provider, local)}: ${chosen} comes first in this name's order (${order.join(', ')}) and has providers` })),
     ...(note ? { note } : {}),
   };
 }

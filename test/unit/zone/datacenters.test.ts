@@ -91,6 +91,12 @@ describe('datacenter-aware answers (--datacenter east --failover west)', () => {
 
   it('a client placed in west gets west first, and east when west has none', () => {
     assert.deepEqual(answered(zone([east, west], eastFirst), 'api.service.local', RRType.A, 'west'), ['10.2.0.1']);
+    const trace: ZoneTrace = { steps: [] };
+    zone([east, west], eastFirst).answerNow('api.service.local', RRType.A, 'ready', undefined, trace, 'west');
+    assert.deepEqual(
+      trace.steps.find((s) => s.step === 'failover')?.removed.map((r) => r.why),
+      ["in datacenter east: west comes first in this name's order (west, east) and has providers"],
+    );
     assert.deepEqual(answered(zone([east], eastFirst), 'api.service.local', RRType.A, 'west'), ['10.1.0.1']);
     assert.deepEqual(datacenterOrder(eastFirst, 'south'), ['south', 'east', 'west']);
   });
