@@ -48,28 +48,12 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
   const changes = new ChangeLog();
   const events = new EventStream();
   const status = () => statusJson(deps.registry, deps.cache(), changes.list(), deps.listening(), deps.health, deps.transfers?.());
-  // Read once a tick: the history and the busiest services come from the same reading.
-  let figures = deps.queries();
-  const history = new History({
-    queries: () => figures,
-    statuses: () => deps.registry.statuses(),
-    unhealthy: () => {
-      const figures = deps.health.figures();
-      return figures.checked ? figures.unhealthy : undefined;
-    },
-  });
   const stopPushing = pushChanges(deps, changes, events, status);
   const stopProgress = logLoadProgress(deps.registry, log);
-  const top = () => topJson(deps.registry, figures.top);
-  const sampler = setInterval(() => {
-    figures = deps.queries();
-    events.send('sample', history.sample());
-    events.send('top', top());
-  }, SAMPLE_EVERY_MS);
-  sampler.unref();
-  const server = new HttpServer(routes(deps, events, status, { history, top }), log);
+  const live = startLive(deps, events);
+  const server = new HttpServer(routes(deps, events, status, live), log);
   const address = await server.listen(endpoint).catch((error) => {
-    clearInterval(sampler);
+    live.stop();
     stopProgress();
     stopPushing();
     events.close();
@@ -79,7 +63,7 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
   return {
     address,
     async close() {
-      clearInterval(sampler);
+      live.stop();
       stopProgress();
       stopPushing();
       events.close();
@@ -92,6 +76,29 @@ export async function startOpsServer(deps: OpsDeps, endpoint: Endpoint, log: Log
 interface Live {
   history: History;
   top: () => TopJson;
+  stop(): void;
+}
+
+/** Samples the charts' figures and the busiest services once a second, kept and sent to open pages. */
+function startLive(deps: OpsDeps, events: EventStream): Live {
+  // Read once a tick: the history and the busiest services come from the same reading.
+  let figures = deps.queries();
+  const history = new History({
+    queries: () => figures,
+    statuses: () => deps.registry.statuses(),
+    unhealthy: () => {
+      const health = deps.health.figures();
+      return health.checked ? health.unhealthy : undefined;
+    },
+  });
+  const top = () => topJson(deps.registry, figures.top);
+  const sampler = setInterval(() => {
+    figures = deps.queries();
+    events.send('sample', history.sample());
+    events.send('top', top());
+  }, SAMPLE_EVERY_MS);
+  sampler.unref();
+  return { history, top, stop: () => clearInterval(sampler) };
 }
 
 function routes(deps: OpsDeps, events: EventStream, status: () => ReturnType<typeof statusJson>, { history, top }: Live): Route[] {

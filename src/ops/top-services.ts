@@ -19,12 +19,15 @@ export class SpaceSaving {
   /** The count each name inherited when it took its counter over. */
   private readonly errors: Float64Array;
   private readonly nxdomains: Float64Array;
+  /** The per-counter arrays, swapped together when the heap moves a counter. */
+  private readonly columns: readonly Float64Array[];
   private readonly index = new Map<string, number>();
 
   constructor(readonly capacity: number) {
     this.counts = new Float64Array(capacity);
     this.errors = new Float64Array(capacity);
     this.nxdomains = new Float64Array(capacity);
+    this.columns = [this.counts, this.errors, this.nxdomains];
   }
 
   get size(): number {
@@ -87,15 +90,11 @@ export class SpaceSaving {
     const name = this.names[a];
     this.names[a] = this.names[b];
     this.names[b] = name;
-    const count = this.counts[a];
-    this.counts[a] = this.counts[b];
-    this.counts[b] = count;
-    const error = this.errors[a];
-    this.errors[a] = this.errors[b];
-    this.errors[b] = error;
-    const nxdomain = this.nxdomains[a];
-    this.nxdomains[a] = this.nxdomains[b];
-    this.nxdomains[b] = nxdomain;
+    for (const column of this.columns) {
+      const value = column[a];
+      column[a] = column[b];
+      column[b] = value;
+    }
     this.index.set(this.names[a], a);
     this.index.set(this.names[b], b);
   }
