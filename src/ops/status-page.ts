@@ -215,8 +215,7 @@ function lagCell(lag, none) {
     const height = Math.max(2, (ms / max) * 24);
     ctx.fillRect(120 - (lag.recent.length - i) * 2, 26 - height, 1.5, height);
   });
-  const cell = el("td", { class: "lag" }, canvas, " " + text);
-  return cell;
+  return el("td", { class: "lag" }, canvas, " " + text);
 }
 
 /** A progress bar per source still loading (--preload); gone once every source is loaded. */
@@ -318,7 +317,8 @@ function makeChart(id, figure, series, columns, shade) {
   charts.set(id, { plot, figure, series, columns, shade });
 }
 
-function time0(list) {
+/** The samples' times in seconds, uPlot's x values. */
+function epochSeconds(list) {
   return list.map((s) => s.t / 1000);
 }
 
@@ -326,13 +326,13 @@ function buildCharts() {
   for (const chart of charts.values()) chart.plot.destroy();
   charts.clear();
   makeChart("queries", $("chart-queries"), [["hits", "--s1"], ["misses", "--s2"], ["forwarded", "--s3"]],
-    (l) => [time0(l), l.map((s) => s.hits), l.map((s) => s.misses), l.map((s) => s.forwarded)]);
+    (l) => [epochSeconds(l), l.map((s) => s.hits), l.map((s) => s.misses), l.map((s) => s.forwarded)]);
   makeChart("latency", $("chart-latency"), [["p50", "--s3"], ["p99", "--s4"]],
-    (l) => [time0(l), l.map((s) => s.p50), l.map((s) => s.p99)]);
-  makeChart("ratio", $("chart-ratio"), [["hit ratio", "--s1"]], (l) => [time0(l), l.map(ratioOf)]);
+    (l) => [epochSeconds(l), l.map((s) => s.p50), l.map((s) => s.p99)]);
+  makeChart("ratio", $("chart-ratio"), [["hit ratio", "--s1"]], (l) => [epochSeconds(l), l.map(ratioOf)]);
   const checked = samples.some((s) => s.unhealthy !== null);
   $("chart-unhealthy").hidden = !checked;
-  if (checked) makeChart("unhealthy", $("chart-unhealthy"), [["unhealthy", "--s4"]], (l) => [time0(l), l.map((s) => s.unhealthy)]);
+  if (checked) makeChart("unhealthy", $("chart-unhealthy"), [["unhealthy", "--s4"]], (l) => [epochSeconds(l), l.map((s) => s.unhealthy)]);
   const sources = new Set();
   for (const s of samples) for (const name of Object.keys(s.sources)) sources.add(name);
   const holder = $("source-charts");
@@ -345,7 +345,7 @@ function buildCharts() {
     grid.append(figure);
     const at = (s) => s.sources[name];
     makeChart("source:" + name, figure, [["watch events", "--s5"]],
-      (l) => [time0(l), l.map((s) => (at(s) ? at(s)[0] : null))],
+      (l) => [epochSeconds(l), l.map((s) => (at(s) ? at(s)[0] : null))],
       (l) => l.map((s) => at(s) !== undefined && at(s)[1] === 0));
   }
   chartsFor = sourcesKey();
