@@ -3,6 +3,7 @@ import { isValidName } from '../dns/names.js';
 import type { ResourceRecord } from '../dns/records.js';
 import { healthStep } from '../health/filter.js';
 import type { Provider } from '../registry/provider.js';
+import { answerTtl } from '../zone/answer-ttl.js';
 import { providerAddresses, type Addresses } from '../zone/host-addresses.js';
 import { datacenterChoice } from '../zone/datacenter-step.js';
 import { datacenterOrder, NO_DATACENTERS, type DatacenterOptions } from '../zone/datacenters.js';
@@ -45,7 +46,7 @@ export function serviceRecords(service: string, providers: readonly Provider[], 
   for (const provider of providers) {
     const family = isIP(provider.host);
     if (!family) continue;
-    const ttl = ttlOf([provider], settings.ttl);
+    const ttl = answerTtl(settings.ttl, [provider]);
     const target = `${addressToHex(provider.host)}.addr.${domain}`;
     records.push(family === 4 ? { name: target, ttl, type: 'A', address: provider.host } : { name: target, ttl, type: 'AAAA', address: provider.host });
   }
@@ -92,7 +93,7 @@ export function recordKey(rr: ResourceRecord): string {
 }
 
 function addressRecords(name: string, providers: readonly Provider[], settings: RecordSettings): ResourceRecord[] {
-  const ttl = ttlOf(providers, settings.ttl);
+  const ttl = answerTtl(settings.ttl, providers);
   const records: ResourceRecord[] = [];
   for (const provider of providers) {
     for (const address of providerAddresses(provider, 'A', settings.addresses)) records.push({ name, ttl, type: 'A', address });
@@ -102,7 +103,7 @@ function addressRecords(name: string, providers: readonly Provider[], settings: 
 }
 
 function srvRecords(name: string, providers: readonly Provider[], settings: RecordSettings): ResourceRecord[] {
-  const ttl = ttlOf(providers, settings.ttl);
+  const ttl = answerTtl(settings.ttl, providers);
   return providers.map((p) => ({
     name,
     ttl,
@@ -112,11 +113,4 @@ function srvRecords(name: string, providers: readonly Provider[], settings: Reco
     port: p.port,
     target: isIP(p.host) ? `${addressToHex(p.host)}.addr.${settings.domain}` : p.host,
   }));
-}
-
-/** The zone's TTL, lowered by the smallest TTL a provider's own data asks for (as the answers do). */
-function ttlOf(providers: readonly Provider[], ttl: number): number {
-  let result = ttl;
-  for (const provider of providers) if (provider.ttl !== undefined && provider.ttl < result) result = provider.ttl;
-  return result;
 }

@@ -7,6 +7,7 @@ import type { Provider } from '../registry/provider.js';
 import type { EnsureResult } from '../registry/source.js';
 import type { ProviderView } from '../registry/view.js';
 import { runSteps, tagStep, type AnswerStep, type ProviderFilter } from './answer-step.js';
+import { answerTtl, lowestTtl } from './answer-ttl.js';
 import { datacenterScope, failoverStep } from './datacenter-step.js';
 import { datacenterOrder, NO_DATACENTERS, type DatacenterOptions } from './datacenters.js';
 import { hostAddresses, providerAddresses, type HostAddresses } from './host-addresses.js';
@@ -383,16 +384,4 @@ function keptStep(step: string, providers: readonly Provider[], removed: AnswerS
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : noun.endsWith('s') ? 'es' : 's'}`;
-}
-
-/** Our TTL, lowered by the smallest TTL a provider's own data asks for. */
-function answerTtl(ttl: number, providers: readonly Provider[]): number {
-  return lowestTtl(ttl, providers)?.ttl ?? ttl;
-}
-
-/** The provider whose own TTL is the smallest below `ttl`, if any. */
-function lowestTtl(ttl: number, providers: readonly Provider[]): Provider | undefined {
-  let lowest: Provider | undefined;
-  for (const provider of providers) if (provider.ttl !== undefined && provider.ttl < (lowest?.ttl ?? ttl)) lowest = provider;
-  return lowest;
 }
