@@ -218,13 +218,18 @@ function lagCell(lag, none) {
   return el("td", { class: "lag" }, canvas, " " + text);
 }
 
-/** A progress bar per source still loading (--preload); gone once every source is loaded. */
+/**
+ * A progress bar per source still loading (--preload); gone once every source is loaded. Until
+ * the source's listing is read the total is unknown, so the bar is indeterminate (no value).
+ */
 function renderLoading(sources) {
   $("loading").hidden = !sources.length;
   $("loading").replaceChildren(...sources.map((s) => el("div", { "data-loading": s.name },
     el("label", { for: "loading-" + s.name }, s.name + ": loading services"),
-    el("progress", { id: "loading-" + s.name, max: String(Math.max(1, s.preload.listed)), value: String(s.preload.loaded) }),
-    loaded(s.preload))));
+    el("progress", s.preload.listed
+      ? { id: "loading-" + s.name, max: String(s.preload.listed), value: String(s.preload.loaded) }
+      : { id: "loading-" + s.name }),
+    s.preload.listed ? loaded(s.preload) : "listing services")));
 }
 
 function renderTransfers(transfers) {
