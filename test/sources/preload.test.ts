@@ -60,6 +60,28 @@ describe('--preload', { concurrency: true }, () => {
     assert.deepEqual(await ask(bridge.address, 'web.service.local', 'A'), { status: 'NOERROR', records: ['10.0.2.2'] });
   });
 
+  it('etcd: lists a keyspace whose keys-only listing is past gRPC\'s 4 MiB message limit (read in pages)', async (t) => {
+    const etcd = await startEtcd();
+    stopAfter(t, { close: () => etcd.close() });
+    // 25,000 services of one provider with long key names: about 6 MiB of keys in one listing.
+    const services = 25_000;
+    const pad = 'x'.repeat(200);
+    const client = etcd.client();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 128 }, async () => {
+        for (let i = next++; i < services; i = next++) await client.put(`/svc${i}/providers/${pad}-10.3.${i >> 8 & 255}.${i & 255}:80`).value('').exec();
+      }),
+    );
+    const bridge = await startBridge(['--etcd', etcd.url, '--preload']);
+    stopAfter(t, bridge);
+    await eventually(async () => {
+      const { body } = await getJson(bridge.http, '/api/status');
+      assert.equal(body.sources[0].preload?.listed, services);
+    }, { attempts: 600, intervalMs: 100 });
+    assert.doesNotMatch(bridge.output(), /listing the services failed/);
+  });
+
   it('etcd: without --preload nothing is loaded before a query', async (t) => {
     const etcd = await startEtcd();
     stopAfter(t, { close: () => etcd.close() });

@@ -4,6 +4,9 @@ import { sleep } from '../../util/sleep.js';
 import type { PrefixWatchContext } from './prefix-watch.js';
 import { prefixOf } from './prefixes.js';
 
+/** Keys per listing read: about 0.5 MiB of keys-only reply, well under gRPC's 4 MiB message limit. */
+const LISTING_PAGE = 10_000;
+
 interface Listed {
   /** The key range read: everything before `{service}`. */
   prefix: string;
@@ -64,13 +67,10 @@ export class EtcdServiceListing {
       const counts: Map<string, number>[] = [];
       let revision = 0;
       for (const range of this.ranges) {
-        // The range builder's keys() drops the response header, whose revision the watch starts after.
-        const { start, end } = Range.prefix(range.prefix);
-        const response = await this.context.client.kv.range({ key: start, range_end: end, keys_only: true });
         const count = new Map<string, number>();
-        for (const kv of response.kvs) this.add(count, range, kv.key.toString(), 1);
+        const rangeRevision = await this.readPages(range, count);
         counts.push(count);
-        revision = revision === 0 ? Number(response.header.revision) : Math.min(revision, Number(response.header.revision));
+        revision = revision === 0 ? rangeRevision : Math.min(revision, rangeRevision);
       }
       if (this.closed) return false;
       [this.counts, this.revision] = [counts, revision];
@@ -79,6 +79,26 @@ export class EtcdServiceListing {
     } catch (error) {
       this.context.log.warn({ code: 'ETCD_LIST_FAILED' }, `etcd ${this.context.where}: listing the services failed: ${(error as Error).message}; trying again`);
       return false;
+    }
+  }
+
+  /**
+   * Counts the keys of one range, a page at a time, every page read at the first page's revision
+   * (one consistent snapshot); returns that revision, which the watch starts after. Paged because
+   * one keys-only reply of 100,000 keys is past gRPC's 4 MiB message limit, and etcd refuses it.
+   */
+  private async readPages(range: Listed, count: Map<string, number>): Promise<number> {
+    // The range builder's keys() drops the response header, whose revision the watch starts after.
+    const { start, end } = Range.prefix(range.prefix);
+    let key = start;
+    let revision: string | undefined;
+    for (;;) {
+      const response = await this.context.client.kv.range({ key, range_end: end, keys_only: true, limit: LISTING_PAGE, revision });
+      revision ??= response.header.revision;
+      for (const kv of response.kvs) this.add(count, range, kv.key.toString(), 1);
+      if (!response.more || response.kvs.length === 0) return Number(revision);
+      // The next page starts just after the last key read.
+      key = Buffer.concat([response.kvs[response.kvs.length - 1].key, Buffer.from([0])]);
     }
   }
 
