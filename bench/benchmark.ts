@@ -27,3 +27,9 @@ export async function runLimited<T>(items: T[], concurrency: number, work: (item
     }),
   );
 }
+
+/** The benches' service names: `svc0`, `svc1`, ... */
+export const service = (i: number) => `svc${i}`;
+
+/** Provider `p` of service `i` as `host:port`: a distinct address per service (up to 65,536) and port per provider. */
+export const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p + 1}:${8000 + p}`;

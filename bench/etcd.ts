@@ -2,7 +2,7 @@ import type { Etcd3 } from 'etcd3';
 import { startBridge, type BridgeProcess } from '../test/harness/bridge.js';
 import { startEtcd } from '../test/harness/etcd.js';
 import { freePort } from '../test/harness/ports.js';
-import { percentile, table, type Benchmark } from './benchmark.js';
+import { percentile, provider, service, table, type Benchmark } from './benchmark.js';
 import { cpuTicks, rssMiB } from '../test/harness/process.js';
 import { DnsClient } from './dns-client.js';
 
@@ -12,9 +12,7 @@ const CHANGES = Number(process.env.ETCD_BENCH_CHANGES ?? 200);
 /** etcd's default limit of operations in one transaction is 128. */
 const SERVICES_PER_TXN = 12;
 
-const service = (i: number) => `svc${i}`;
 const prefix = (i: number) => `/${service(i)}/providers/`;
-const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p + 1}:${8000 + p}`;
 
 /**
  * How far behind etcd the answers are: each put or delete timed to the first DNS answer

@@ -1,7 +1,7 @@
 import { startBridge, type BridgeProcess } from '../test/harness/bridge.js';
 import { startEtcd } from '../test/harness/etcd.js';
 import { rssMiB } from '../test/harness/process.js';
-import { percentile, runLimited, table, type Benchmark } from './benchmark.js';
+import { percentile, provider, runLimited, service, table, type Benchmark } from './benchmark.js';
 import { DnsClient } from './dns-client.js';
 
 /** Each watched service holds one long poll (one HTTP connection): fewer than the v3 bench's 10,000 by default. */
@@ -9,9 +9,7 @@ const SERVICES = Number(process.env.ETCD2_BENCH_SERVICES ?? 1_000);
 const PROVIDERS = 10;
 const CHANGES = Number(process.env.ETCD2_BENCH_CHANGES ?? 200);
 
-const service = (i: number) => `svc${i}`;
 const directory = (i: number) => `/${service(i)}/providers`;
-const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p + 1}:${8000 + p}`;
 
 /**
  * How far behind etcd's v2 keyspace the answers are: each put or delete (python-etcd's kind of

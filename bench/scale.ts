@@ -10,7 +10,7 @@ import { startBridge } from '../test/harness/bridge.js';
 import { eventually } from '../test/harness/eventually.js';
 import { startEtcd, type EtcdServer } from '../test/harness/etcd.js';
 import { connectZooKeeper, startZooKeeper } from '../test/harness/zookeeper.js';
-import { percentile, runLimited, table, type Benchmark } from './benchmark.js';
+import { percentile, provider, runLimited, service, table, type Benchmark } from './benchmark.js';
 import { rssMiB } from '../test/harness/process.js';
 import { DnsClient, waitForAnswer } from './dns-client.js';
 import { dnsperf } from './dnsperf.js';
@@ -23,9 +23,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const MEMORY_SERVICES = Number(process.env.SCALE_MEMORY_SERVICES ?? 500);
 /** Services asked one at a time, each unloaded, for the first-query latency without queueing. */
 const ONE_AT_A_TIME = Math.min(SERVICES, Number(process.env.SCALE_ONE_AT_A_TIME ?? 500));
-
-const service = (i: number) => `svc${i}`;
-const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p + 1}:${8000 + p}`;
 
 interface Backend {
   name: string;
@@ -274,8 +271,6 @@ async function etcdBackend(): Promise<Backend> {
     close: () => etcd.close(),
   };
 }
-
-
 
 /** `services` x 10 providers in etcd's v2 keyspace (python-etcd's layout), for the memory probe alone. */
 async function etcd2Registry(services: number): Promise<{ name: string; probe: [string, string]; close(): Promise<void> }> {

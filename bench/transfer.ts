@@ -9,7 +9,7 @@ import { freePort } from '../test/harness/ports.js';
 import type { Secondary } from '../test/harness/secondary.js';
 import { requireTool } from '../test/harness/tools.js';
 import { connectZooKeeper, startZooKeeper } from '../test/harness/zookeeper.js';
-import { percentile, runLimited, table, type Benchmark } from './benchmark.js';
+import { percentile, provider, runLimited, service, table, type Benchmark } from './benchmark.js';
 import { DnsClient, waitForAnswer } from './dns-client.js';
 import { dnsperf } from './dnsperf.js';
 
@@ -17,9 +17,6 @@ const SERVICES = Number(process.env.TRANSFER_BENCH_SERVICES ?? 1000);
 const PROVIDERS = 3;
 const CHANGES = Number(process.env.TRANSFER_BENCH_CHANGES ?? 60);
 const DNSPERF_SECONDS = 10;
-
-const service = (i: number) => `svc${i}`;
-const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p + 1}:${8000 + p}`;
 
 /**
  * Freshness and throughput through a standard secondary: each ZooKeeper create or delete timed

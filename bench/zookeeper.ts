@@ -2,7 +2,7 @@ import type zookeeper from 'node-zookeeper-client';
 import { startBridge, type BridgeProcess } from '../test/harness/bridge.js';
 import { freePort } from '../test/harness/ports.js';
 import { connectZooKeeper, startZooKeeper, type ZooKeeperTestClient } from '../test/harness/zookeeper.js';
-import { percentile, runLimited, table, type Benchmark } from './benchmark.js';
+import { percentile, provider, runLimited, service, table, type Benchmark } from './benchmark.js';
 import { rssMiB } from '../test/harness/process.js';
 import { DnsClient } from './dns-client.js';
 
@@ -11,9 +11,6 @@ const PROVIDERS = 10;
 const CHANGES = Number(process.env.ZK_BENCH_CHANGES ?? 200);
 /** First queries timed one at a time, before the rest are loaded 64 at a time. */
 const FIRST_QUERIES = 200;
-
-const service = (i: number) => `svc${i}`;
-const provider = (i: number, p: number) => `10.${(i >> 8) & 255}.${i & 255}.${p + 1}:${8000 + p}`;
 
 /**
  * How far behind ZooKeeper the answers are: each create or delete timed to the first DNS answer
@@ -229,5 +226,4 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
   const result = await work();
   return { ms: performance.now() - started, result };
 }
-
 
